@@ -1,0 +1,64 @@
+# Batch Normalization, interactively. The two commands: `make lab`, `make test`.
+# Everything installs into .venv (created when missing, rebuilt when
+# requirements.txt changes). Python 3.11 is what requirements.txt is pinned for.
+
+PYTHON ?= python3
+VENV   ?= .venv
+PORT   ?= 8888
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+# nbval: strict comparison of stored outputs, one worker per notebook file.
+NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
+          -p no:cacheprovider -n 2 --dist loadfile
+LINTED := bnlib tests benchmarks tools notebooks
+
+.PHONY: lab test unit nbval browser notebooks bench lint format install clean
+
+# Full rebuild when the pins change: no package left behind from older pins.
+$(VENV)/.requirements: requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+	  { echo "Python >= 3.10 is needed (got $$($(PYTHON) --version)); set PYTHON=python3.11"; exit 1; }
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+# The package itself (editable): re-run when its metadata changes.
+$(VENV)/.bnlib: $(VENV)/.requirements pyproject.toml tools/jupyter_overrides.json
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	mkdir -p $(VENV)/share/jupyter/lab/settings
+	cp tools/jupyter_overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	touch $@
+
+install: $(VENV)/.bnlib
+
+lab: install
+	$(PY) tools/lab.py --port $(PORT)
+
+test: install lint unit nbval browser
+
+unit: install
+	$(PY) -m pytest tests --ignore=tests/browser -n 2 -p no:cacheprovider
+
+nbval: install
+	$(PY) -m pytest $(NBVAL) notebooks
+
+browser: install
+	$(PY) -m pytest tests/browser -p no:cacheprovider -v
+
+notebooks: install
+	$(PY) tools/execute_notebooks.py notebooks/*.ipynb
+
+bench: install
+	$(PY) benchmarks/run_all.py
+
+lint: install
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+
+format: install
+	$(BIN)/ruff check --fix $(LINTED)
+	$(BIN)/ruff format $(LINTED)
+
+clean:
+	rm -rf $(VENV) artifacts .pytest_cache .hypothesis

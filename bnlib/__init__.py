@@ -1,0 +1,28 @@
+"""bnlib: the small, tested library behind "Batch Normalization, interactively".
+
+Ioffe & Szegedy (2015), arXiv:1502.03167. Inputs are (N, C), (N, C, L) or
+(N, C, H, W); statistics, gamma and beta are (C,), over every axis but 1.
+
+=====================  ==========================  ==========================
+paper                  bnlib                       PyTorch
+=====================  ==========================  ==========================
+mu_B (Alg. 1, l. 1)    functional.batch_mean       ``torch.var_mean(...)[1]``
+sigma^2_B (l. 2)       functional.batch_var        ``unbiased=False`` variance
+x_hat (l. 3)           functional.normalize        (inside F.batch_norm)
+y = gamma x_hat + beta functional.scale_and_shift  (inside F.batch_norm)
+BN transform (Alg. 1)  functional.batch_norm_train ``F.batch_norm(training=True)``
+backward (§3)          functional.batch_norm_backward  autograd
+inference (Alg. 2)     functional.batch_norm_eval  ``F.batch_norm(training=False)``
+gamma, beta            layers.BatchNorm1d.weight / .bias   ``.weight`` / ``.bias``
+E[x], Var[x]           .running_mean / .running_var        same names
+E_B[mu_B], m/(m-1)...  inference.population_stats  (none: PyTorch uses an EMA)
+moving average         inference.ema_update        ``momentum`` (new-batch weight)
+epsilon                eps=1e-5                    ``eps=1e-5``
+=====================  ==========================  ==========================
+
+Modules: functional, inference, layers, gradcheck (numpy only); viz and
+widgets (matplotlib, ipywidgets); checks (exercises). Importing bnlib changes
+no global setting.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,19 @@
+"""Shared test set-up: deterministic hypothesis runs, torch on CPU, seeded data."""
+
+import os
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, settings
+
+# Derandomized: the same examples every run, so CI is reproducible; no deadline
+# because a 2-core CI machine shared with other jobs has noisy timings.
+settings.register_profile(
+    "ci", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
