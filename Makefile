@@ -11,6 +11,8 @@ PY     := $(BIN)/python
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
           -p no:cacheprovider -n 2 --dist loadfile
 LINTED := bnlib tests benchmarks tools notebooks
+# Reproducible notebook outputs (set ordering, hashing) in every kernel we start.
+export PYTHONHASHSEED := 0
 
 .PHONY: lab test unit nbval browser notebooks bench lint format install clean
 

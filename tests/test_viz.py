@@ -1,0 +1,49 @@
+"""bnlib.viz: style, PNG output, histogram outlines."""
+
+import numpy as np
+
+from bnlib.viz import STYLE, fig_to_png, hist_outline, new_figure, rendered_pixels
+
+
+def _figure():
+    fig, ax = new_figure(width=3, height=2)
+    ax.plot([0, 1], [0, 1])
+    ax.set_title("γ and β")
+    return fig
+
+
+def test_png_bytes_without_pyplot_and_deterministic():
+    png = fig_to_png(_figure())
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert fig_to_png(_figure()) == png  # the same figure built twice: the same bytes
+
+
+def test_fonts_readable_when_projected():
+    sizes = [v for k, v in STYLE.items() if k.endswith("size")]
+    assert sizes and min(sizes) >= 11
+
+
+def test_hist_outline_is_a_density():
+    values = np.random.default_rng(0).standard_normal(10_000)
+    bins = np.linspace(-5, 5, 51)
+    x, y = hist_outline(values, bins)
+    assert len(x) == len(y) == 2 * len(bins)
+    area = np.sum(np.diff(bins) * y[1:-1:2])
+    assert abs(area - 1) < 1e-3  # a few values fall outside [-5, 5]
+
+
+def test_rendered_pixels_see_a_change():
+    fig, ax = new_figure(width=3, height=2)
+    (line,) = ax.plot([0, 1], [0, 1])
+    a = rendered_pixels(fig)
+    line.set_ydata([1, 0])
+    assert not np.array_equal(a, rendered_pixels(fig))
+
+
+def test_num_never_shows_negative_zero():
+    from bnlib.viz import num
+
+    assert num(-1e-17) == "0.00"
+    assert num(-0.004) == "0.00"
+    assert num(-0.006) == "-0.01"
+    assert num(2.345, 1) == "2.3"
