@@ -43,16 +43,17 @@ unit: install
 	$(PY) -m pytest tests --ignore=tests/browser -n 2 -p no:cacheprovider
 
 nbval: install
-	$(PY) -m pytest $(NBVAL) notebooks
+	BNLIB_PROGRESS=0 $(PY) -m pytest $(NBVAL) notebooks
 
 browser: install
 	$(PY) -m pytest tests/browser -p no:cacheprovider -v
 
 notebooks: install
-	$(PY) tools/execute_notebooks.py notebooks/*.ipynb
+	$(BIN)/ruff format -q notebooks
+	BNLIB_PROGRESS=0 $(PY) tools/execute_notebooks.py notebooks/*.ipynb
 
 bench: install
-	$(PY) benchmarks/run_all.py
+	BNLIB_PROGRESS=0 $(PY) benchmarks/run_all.py
 
 lint: install
 	$(BIN)/ruff check $(LINTED)

@@ -12,6 +12,7 @@ settings.register_profile(
     "ci", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+os.environ.setdefault("BNLIB_PROGRESS", "0")  # no progress bars in test output
 
 
 @pytest.fixture

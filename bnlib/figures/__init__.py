@@ -1,10 +1,15 @@
-"""Each notebook's figures and slider dashboards, one module per notebook.
+"""Each notebook's figures and slider dashboards, one module per notebook (nb00, nb02, ...).
 
 The plotting layer: ``bnlib.viz`` (style, helpers) and ``bnlib.widgets`` (the
 dashboard pattern) applied to one notebook's data. The maths they show lives,
-tested, in the other bnlib modules. Importing this package registers every
-dashboard in ``bnlib.widgets.REGISTRY``, which the widget tests and the
-latency benchmark cover without extra code.
+tested, in the other bnlib modules. Importing this package imports every
+module in it, which registers every dashboard in ``bnlib.widgets.REGISTRY``:
+the widget tests and the latency benchmark cover a new dashboard with no
+extra code.
 """
 
-from bnlib.figures import nb00  # noqa: F401
+import importlib
+import pkgutil
+
+for _info in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_info.name}")
