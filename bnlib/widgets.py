@@ -13,7 +13,6 @@ per move); ``snapshot()`` gives the static PNG for GitHub, nbviewer and print.
 from __future__ import annotations
 
 import io
-import os
 import time
 from collections.abc import Callable
 
@@ -32,18 +31,6 @@ def register(factory: Callable[[], Dashboard]) -> Callable[[], Dashboard]:
     """Record a dashboard factory so tests and benchmarks cover it with no extra code."""
     REGISTRY[f"{factory.__module__.rsplit('.', 1)[-1]}.{factory.__name__}"] = factory
     return factory
-
-
-def progress(iterable, total: int | None = None, desc: str = ""):
-    """A progress bar (tqdm.auto) for long work, or the plain iterable when
-    ``BNLIB_PROGRESS=0`` (set by ``make notebooks``/``make test``: a progress
-    bar's final state is not reproducible output, so stored notebooks omit it).
-    """
-    if os.environ.get("BNLIB_PROGRESS", "1") == "0":
-        return iterable
-    from tqdm.auto import tqdm
-
-    return tqdm(iterable, total=total, desc=desc, leave=False)
 
 
 def slider(description: str, value: float, lo: float, hi: float, step: float, fmt: str = ".2f"):

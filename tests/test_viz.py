@@ -47,3 +47,13 @@ def test_num_never_shows_negative_zero():
     assert num(-0.004) == "0.00"
     assert num(-0.006) == "-0.01"
     assert num(2.345, 1) == "2.3"
+
+
+def test_progress_is_the_plain_iterable_when_disabled(monkeypatch):
+    from bnlib.progress import progress
+
+    monkeypatch.setenv("BNLIB_PROGRESS", "0")
+    items = [1, 2, 3]
+    assert progress(items) is items
+    monkeypatch.setenv("BNLIB_PROGRESS", "1")
+    assert list(progress(items, desc="x")) == items
