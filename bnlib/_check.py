@@ -36,7 +36,8 @@ def per_channel(v, channels: int, name: str, dtype) -> np.ndarray:
     v = float_array(v, name)
     if v.shape != (channels,):
         raise ValueError(
-            f"{name} must have one entry per channel, shape ({channels},) (got shape {v.shape})"
+            f"{name} must have one entry per channel (feature), shape ({channels},) "
+            f"(got shape {v.shape})"
         )
     return v.astype(dtype, copy=False)
 

@@ -75,12 +75,29 @@ class Exercise:
     Args: title; hint shown on failure; ``reference``: a function of no
     arguments returning the expected value, or, with ``cases``, the reference
     implementation the learner's function is compared with on each case
-    (a tuple of positional arguments); ``solution``: a function whose source
-    ``show_solution`` prints; rtol, atol for the comparison.
+    (a tuple of positional arguments); ``judge``: instead of a reference, a
+    function of the answer returning None when it is right or a sentence
+    saying what is wrong (for exercises with many right answers);
+    ``solution``: a function whose source ``show_solution`` prints (called
+    with no arguments it returns a right answer, or it is the right function);
+    rtol, atol for the comparison.
     """
 
-    def __init__(self, title, hint, reference, *, cases=None, solution=None, rtol=1e-6, atol=1e-8):
-        self.title, self.hint, self.reference = title, hint, reference
+    def __init__(
+        self,
+        title,
+        hint,
+        reference=None,
+        *,
+        cases=None,
+        judge=None,
+        solution=None,
+        rtol=1e-6,
+        atol=1e-8,
+    ):
+        if (reference is None) == (judge is None):
+            raise ValueError("give an Exercise either a reference or a judge (got both or neither)")
+        self.title, self.hint, self.reference, self.judge = title, hint, reference, judge
         self.cases, self.solution = cases, solution
         self.rtol, self.atol = rtol, atol
 
@@ -88,7 +105,12 @@ class Exercise:
         """Check ``answer``; returns a ``Result`` that displays itself."""
         if _placeholder(answer):
             return Result(TODO, self.title, "not attempted yet: replace None with your answer.")
-        if self.cases is None:
+        if self.judge is not None:
+            try:
+                problem = self.judge(answer)
+            except Exception as e:  # a malformed answer: say so, never raise
+                problem = f"could not use your answer ({type(e).__name__}: {e})"
+        elif self.cases is None:
             problem = compare(answer, self.reference(), rtol=self.rtol, atol=self.atol)
         else:
             problem = self._check_function(answer)

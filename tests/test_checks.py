@@ -112,3 +112,26 @@ def test_environment_report_lists_bnlib_requirements():
     rows = {name: (have, ok) for name, have, _, ok in environment_report()}
     assert {"numpy", "torch", "ipywidgets", "mlxtend"} <= set(rows)
     assert all(ok for _, ok in rows.values()), rows
+
+
+def _judge_positive(answer):
+    return None if float(answer) > 0 else f"{answer} is not positive"
+
+
+judge_ex = Exercise("positive", "any x > 0", judge=_judge_positive, solution=lambda: 1.0)
+
+
+def test_judged_exercise_accepts_any_right_answer():
+    assert judge_ex.check(1.0) and judge_ex.check(42)
+    assert judge_ex.check(-1).status == FAIL
+    assert "is not positive" in judge_ex.check(-1).message
+
+
+def test_judge_error_on_a_malformed_answer_is_reported():
+    result = judge_ex.check("abc")
+    assert result.status == FAIL and "could not use your answer (ValueError" in result.message
+
+
+def test_exercise_needs_a_reference_or_a_judge():
+    with pytest.raises(ValueError, match="either a reference or a judge"):
+        Exercise("x", "h")

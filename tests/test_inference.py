@@ -118,7 +118,7 @@ def test_fold_into_conv_weight_and_no_bias(rng):
         (lambda: I.unbiased_var(np.ones(2), 1), r"needs m >= 2 .* \(got m=1\)"),
         (lambda: I.population_stats(np.zeros((3, 2)), np.zeros((3, 4)), 5), r"shape \(batches, C\) \(got \(3, 2\) and \(3, 4\)\)"),
         (lambda: I.fold_into_linear(np.ones(3), None, np.ones(3), np.ones(3), np.ones(3), np.ones(3)), r"weight must be \(C_out, C_in, ...\)"),
-        (lambda: I.fold_into_linear(np.ones((3, 2)), None, np.ones(2), np.ones(3), np.ones(3), np.ones(3)), r"gamma must have one entry per channel, shape \(3,\)"),
+        (lambda: I.fold_into_linear(np.ones((3, 2)), None, np.ones(2), np.ones(3), np.ones(3), np.ones(3)), r"gamma must have one entry per channel \(feature\), shape \(3,\)"),
     ],
 )  # fmt: skip
 def test_bad_input_is_refused_clearly(call, message):

@@ -62,3 +62,13 @@ def test_dashboard_needs_a_control():
 def test_slider_kinds():
     assert type(slider("n", 3, 1, 10, 1)).__name__ == "IntSlider"
     assert type(slider("γ", 1.0, 0.0, 2.0, 0.1)).__name__ == "FloatSlider"
+
+
+@pytest.mark.parametrize(("sigma", "eps"), [(1.0, 1e-5), (0.003, 1e-5), (0.01, 1e-2), (5.0, 1.0)])
+def test_scale_shift_eps_shows_gamma_sigma_over_sqrt_sigma2_plus_eps(sigma, eps):
+    dash = REGISTRY["nb02.scale_shift_eps"]()
+    c = dash.controls
+    c["gamma"].value, c["beta"].value, c["eps"].value, c["sigma"].value = 2.0, -1.0, eps, sigma
+    assert dash.shown["mean"] == pytest.approx(-1.0, abs=1e-9)
+    assert dash.shown["std"] == pytest.approx(2.0 * sigma / np.sqrt(sigma**2 + eps), rel=1e-6)
+    assert dash.shown["predicted_std"] == pytest.approx(dash.shown["std"], rel=1e-6)
