@@ -48,6 +48,19 @@ def eps_value(eps) -> float:
     return float(eps)
 
 
+def inv_std(var: np.ndarray, eps) -> np.ndarray:
+    """1 / sqrt(var + eps), refusing channels where var + eps is not > 0 (no silent inf/NaN)."""
+    eps = eps_value(eps)
+    bad = np.flatnonzero(~(var + eps > 0))
+    if bad.size:
+        raise ValueError(
+            f"expected var + eps > 0 in every channel (got {(var + eps)[bad].tolist()} in "
+            f"channel(s) {bad.tolist()}): a channel that is constant in the batch has "
+            "variance 0, so eps = 0 divides by zero; use eps > 0"
+        )
+    return (1.0 / np.sqrt(var + eps)).astype(var.dtype)
+
+
 def momentum_value(momentum, allow_none: bool = True):
     if momentum is None and allow_none:
         return None

@@ -111,7 +111,7 @@ def normalize(x, mu, var, eps: float = 1e-5) -> np.ndarray:
     _check.layout(x)
     mu = _check.per_channel(mu, x.shape[1], "mu", x.dtype)
     var = _check.per_channel(var, x.shape[1], "var", x.dtype)
-    inv_std = 1.0 / np.sqrt(var + _check.eps_value(eps))
+    inv_std = _check.inv_std(var, eps)
     return (x - _bcast(mu, x.ndim)) * _bcast(inv_std, x.ndim)
 
 
@@ -158,7 +158,7 @@ def batch_norm_train(x, gamma, beta, eps: float = 1e-5) -> tuple[np.ndarray, BNC
     # lines 1-2: mu_B and sigma^2_B (xc = x - rough mean, d = the rest of the mean)
     xc, mu, var, d = _centered(x)
     _check.finite_stats("x", mean=mu, variance=var)
-    inv_std = (1.0 / np.sqrt(var + _check.eps_value(eps))).astype(x.dtype)
+    inv_std = _check.inv_std(var, eps)
     # lines 3-4: y = gamma * x_hat + beta = (xc - d) * gamma * inv_std + beta
     a = gamma * inv_std
     y = xc * _bcast(a, nd)
@@ -215,7 +215,7 @@ def batch_norm_eval(x, gamma, beta, mean, var, eps: float = 1e-5) -> np.ndarray:
         )
     # scale = gamma / sqrt(Var[x] + eps); y = scale * (x - E[x]) + beta, the same
     # affine map as line 11, centred first so a large E[x] does not cancel.
-    scale = gamma / np.sqrt(var + _check.eps_value(eps))
+    scale = gamma * _check.inv_std(var, eps)
     y = x - _bcast(mean, x.ndim)
     y *= _bcast(scale, x.ndim)
     y += _bcast(beta, x.ndim)
@@ -235,5 +235,5 @@ def batch_norm_eval_backward(dy, x, gamma, mean, var, eps: float = 1e-5):
     _check.same_shape(dy, x.shape, "dy", "x")
     gamma, _ = _affine(gamma, None, x.shape[1], x.dtype)
     x_hat = normalize(x, mean, var, eps)
-    inv_std = 1.0 / np.sqrt(_check.per_channel(var, x.shape[1], "var", x.dtype) + eps)
+    inv_std = _check.inv_std(_check.per_channel(var, x.shape[1], "var", x.dtype), eps)
     return dy * _bcast(gamma * inv_std, x.ndim), _csum(dy, x_hat), _csum(dy)

@@ -94,5 +94,5 @@ def fold_into_linear(weight, bias, gamma, beta, mean, var, eps: float = 1e-5):
         )
     )
     # s = gamma / sqrt(var + eps)
-    s = gamma / np.sqrt(var + _check.eps_value(eps))
+    s = gamma * _check.inv_std(var, eps)
     return weight * s.reshape((c,) + (1,) * (weight.ndim - 1)), (bias - mean) * s + beta

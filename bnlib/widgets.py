@@ -95,9 +95,16 @@ class Dashboard:
         self.update()
         self.figure.canvas.draw_idle()
 
-    def snapshot(self):
-        """The current state as a plain PNG output (shown where widgets are not)."""
-        return png_image(self.figure)
+    def snapshot(self, **values):
+        """A plain PNG output (shown where widgets are not): the current state, or
+        the state at ``values`` (e.g. ``snapshot(sigma=0.003)``), restored afterwards."""
+        saved = {name: self.controls[name].value for name in values}
+        for name, value in values.items():
+            self.controls[name].value = value
+        image = png_image(self.figure)
+        for name, value in saved.items():
+            self.controls[name].value = value
+        return image
 
     @property
     def widget(self) -> W.VBox:

@@ -218,3 +218,21 @@ def test_values_too_large_for_float32_are_an_error(rng):
     x[0] = -1e30
     with pytest.raises(ValueError, match=r"too large for float32"):
         F.batch_norm_train(x, None, None)
+
+
+def test_constant_channel_with_eps_zero_is_an_error_not_nan():
+    """eps exists for this case: var = 0 and eps = 0 would divide by zero."""
+    x = np.ones((4, 2))
+    x[:, 1] = [1.0, 2.0, 3.0, 4.0]
+    y, _ = F.batch_norm_train(x, None, None)  # eps = 1e-5: the constant channel gives 0
+    np.testing.assert_array_equal(y[:, 0], 0.0)
+    for call in (
+        lambda: F.batch_norm_train(x, None, None, eps=0.0),
+        lambda: F.normalize(x, F.batch_mean(x), F.batch_var(x), eps=0.0),
+        lambda: F.batch_norm_eval(x, None, None, np.zeros(2), np.array([0.0, 1.0]), eps=0.0),
+        lambda: F.batch_norm_eval(x, None, None, np.zeros(2), np.array([-1.0, 1.0])),
+    ):
+        with pytest.raises(
+            ValueError, match=r"expected var \+ eps > 0 in every channel .* channel\(s\) \[0\]"
+        ):
+            call()

@@ -48,7 +48,9 @@ def setup_check(m: int = 2000, seed: int = 0) -> Dashboard:
     x_hat = (x_hat - x_hat.mean()) / x_hat.std()  # exactly mean 0, std 1
     bins = np.linspace(-8, 8, 81)
     fig, ax = new_figure(width=8, height=3.4)
-    ax.plot(*hist_outline(x_hat[:, 0], bins), ls="--", color="0.5", label="x̂ (γ = 1, β = 0)")
+    z = np.linspace(-8, 8, 400)
+    pdf = np.exp(-(z**2) / 2) / np.sqrt(2 * np.pi)
+    ax.plot(z, pdf, ls="--", color="0.5", label="N(0, 1) density")
     (line,) = ax.plot([], [], label="y = γ·x̂ + β")
     ax.set(xlim=(-8, 8), ylim=(0, 1.2), xlabel="value", ylabel="density")
     ax.legend(loc="upper right", frameon=False)

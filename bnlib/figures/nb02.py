@@ -11,8 +11,8 @@ from bnlib.widgets import Dashboard, log_slider, register, slider
 
 
 def skewed_feature(m: int = 1000, seed: int = 0) -> np.ndarray:
-    """One feature of a mini-batch, (m, 1): skewed (gamma-distributed), mean ~3, std ~2."""
-    return np.random.default_rng(seed).gamma(2.0, 1.5, size=(m, 1))
+    """One feature of a mini-batch, (m, 1): right-skewed (log-normal), mean ~3, std ~1.6."""
+    return np.random.default_rng(seed).lognormal(1.0, 0.5, size=(m, 1))
 
 
 @styled
@@ -22,14 +22,15 @@ def algorithm_steps(x: np.ndarray, gamma: float, beta: float, eps: float = 1e-5)
     x_hat = normalize(x, mu, var, eps)
     y = scale_and_shift(x_hat, np.array([gamma]), np.array([beta]))
     fig, axes = new_figure(1, 3, width=13, height=3.6)
+    y_title = rf"$y = \gamma\hat{{x}} + \beta$  ($\gamma$ = {gamma:g}, $\beta$ = {beta:g})"
     panels = [
-        (x, "input x", PALETTE["black"]),
-        (x_hat, "x̂ = (x − μ_B) / √(σ²_B + ε)", PALETTE["blue"]),
-        (y, f"y = γ·x̂ + β  (γ = {gamma:g}, β = {beta:g})", PALETTE["orange"]),
+        (x, "input $x$", PALETTE["black"]),
+        (x_hat, r"$\hat{x} = (x - \mu_B)\,/\,\sqrt{\sigma_B^2 + \epsilon}$", PALETTE["blue"]),
+        (y, y_title, PALETTE["orange"]),
     ]
     for ax, (v, title, color) in zip(axes, panels, strict=True):
         v = v[:, 0]
-        ax.plot(*hist_outline(v, np.linspace(v.min(), v.max(), 40)), color=color)
+        ax.plot(*hist_outline(v, np.linspace(v.min(), v.max(), 26)), color=color)
         ax.axvline(v.mean(), color=color, ls=":", lw=1.5)
         ax.set(title=title, xlabel="value", ylabel="density")
         ax.text(
@@ -50,14 +51,12 @@ def scale_shift_eps(m: int = 2000, seed: int = 0) -> Dashboard:
     """γ, β, ε and the feature's own spread σ drive y = γ·x̂ + β for one feature."""
     z = np.random.default_rng(seed).standard_normal((m, 1))
     z = (z - z.mean()) / z.std()  # exactly mean 0, std 1: x = 3 + σ·z has std σ
-    bins = np.linspace(-10, 10, 101)
+    bins = np.linspace(-8, 10, 91)
     fig, ax = new_figure(width=9, height=3.8)
-    (line,) = ax.plot([], [], color=PALETTE["orange"], label="y = γ·x̂ + β")
-    ax.plot(
-        *hist_outline(z[:, 0], bins), color="0.6", ls="--", lw=1.5, label="N(0, 1) for reference"
-    )
+    (before,) = ax.plot([], [], color="0.55", ls="--", lw=1.5, label="input x = 3 + σ·z")
+    (line,) = ax.plot([], [], color=PALETTE["orange"], label="output y = γ·x̂ + β")
     text = ax.text(0.02, 0.95, "", transform=ax.transAxes, va="top", family="monospace")
-    ax.set(xlim=(-10, 10), ylim=(0, 1.45), xlabel=f"y (one feature, m = {m})", ylabel="density")
+    ax.set(xlim=(-8, 10), ylim=(0, 1.45), xlabel=f"value (one feature, m = {m})", ylabel="density")
     ax.legend(loc="upper right", frameon=False)
 
     def update(gamma: float, beta: float, eps: float, sigma: float) -> dict:
@@ -65,6 +64,7 @@ def scale_shift_eps(m: int = 2000, seed: int = 0) -> Dashboard:
         mu, var = batch_mean(x), batch_var(x)
         y = scale_and_shift(normalize(x, mu, var, eps), np.array([gamma]), np.array([beta]))[:, 0]
         predicted_std = gamma * sigma / np.sqrt(sigma**2 + eps)  # gamma * sqrt(var / (var + eps))
+        before.set_data(*hist_outline(x[:, 0], bins))
         line.set_data(*hist_outline(y, bins))
         shown = {
             "mean": float(y.mean()),
@@ -91,24 +91,23 @@ def scale_shift_eps(m: int = 2000, seed: int = 0) -> Dashboard:
 
 @styled
 def placement_diagram():
-    """Where BN goes: x → Linear (W, no bias) → BN (γ, β) → activation → next layer."""
-    fig, ax = new_figure(width=12, height=2.2)
+    """Where BN goes: u → Linear (W, no bias) → BN (γ, β) → activation g → next layer."""
+    fig, ax = new_figure(width=12, height=1.7)
     ax.set_axis_off()
     boxes = [
-        ("input u", "0.85"),
-        ("Linear\nWu  (bias dropped)", PALETTE["sky"]),
+        ("Linear\n(no bias)", PALETTE["sky"]),
         ("BN\nγ·x̂ + β", PALETTE["orange"]),
         ("activation\ng(·)", PALETTE["green"]),
-        ("next layer", "0.85"),
     ]
+    arrows = ["u", "x = Wu", "BN(Wu)", "z = g(BN(Wu))"]
     for i, (label, color) in enumerate(boxes):
-        ax.text(i * 2.4, 0, label, ha="center", va="center", fontsize=13,
-                bbox=dict(boxstyle="round,pad=0.6", fc=color, ec="0.3", alpha=0.9))  # fmt: skip
-        if i:
-            ax.annotate("", xy=(i * 2.4 - 1.05, 0), xytext=((i - 1) * 2.4 + 1.05, 0),
-                        arrowprops=dict(arrowstyle="->", lw=2, color="0.3"))  # fmt: skip
-    ax.set(xlim=(-1.2, 4 * 2.4 + 1.2), ylim=(-1, 1))
-    ax.set_title(
-        "Where BN sits: after the Linear (or Conv) layer, before the nonlinearity (paper §3.2)"
-    )
+        ax.text(3 * i + 1.5, 0, label, ha="center", va="center", fontsize=13,
+                bbox=dict(boxstyle="round,pad=0.5", fc=color, ec="0.3"))  # fmt: skip
+    spans = [(-1.0, 0.6), (2.4, 3.6), (5.4, 6.6), (8.4, 10.0)]  # between and around the boxes
+    for (x0, x1), label in zip(spans, arrows, strict=True):
+        arrow = dict(arrowstyle="->", lw=2, color="0.3")
+        ax.annotate("", xy=(x1, 0), xytext=(x0, 0), arrowprops=arrow)
+        ax.text((x0 + x1) / 2, 0.35, label, ha="center", va="bottom", fontsize=12)
+    ax.set(xlim=(-1.2, 10.2), ylim=(-0.8, 1.0))
+    ax.set_title("Where BN sits: after the Linear (or Conv) layer, before the nonlinearity")
     return fig
