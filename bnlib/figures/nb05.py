@@ -35,8 +35,10 @@ def std_slip(ms, mean_std, mean_std_corrected, alg2_std):
     ax.plot(ms, mean_std_corrected, "s", color=PALETTE["orange"], label="mean of σ_B · √(m/(m−1))")
     ax.plot(ms, alg2_std, "D", color=PALETTE["blue"], label="Alg. 2: √(m/(m−1) · mean of σ²_B)")
     ax.set_xscale("log", base=2)
+    ax.set_xticks(ms, [str(int(m)) for m in ms])
+    ax.minorticks_off()
     ax.set(xlabel="batch size m", ylabel="estimated σ / true σ", ylim=(0.5, 1.05))
-    ax.set_title("Averaging batch std's underestimates σ; averaging variances does not")
+    ax.set_title("The mean of batch std's underestimates σ; Algorithm 2 does not")
     ax.legend(loc="lower right", frameon=False)
     return fig
 
@@ -56,7 +58,7 @@ def forgetting(momenta=(0.5, 0.1, 0.01, 0.001), steps: int = 3000, fraction: flo
     ax.set(xlabel="training steps n", ylabel="weight of the start, (1 − momentum)ⁿ")
     ax.set_ylim(1e-4, 1.5)
     ax.set_title("How long the running average remembers where it started (mean 0, var 1)")
-    ax.legend(loc="upper right", frameon=False, title="steps until ≤ 1%")
+    ax.legend(loc="lower right", frameon=False, title="steps until ≤ 1%")
     return fig
 
 
@@ -78,7 +80,7 @@ def pitfall_summary(rows: dict[str, tuple[float, float]]):
     ax.set_yticks(y, names)
     ax.set(xlabel="test accuracy (%)", xlim=(0, 112))
     ax.set_title("Pitfalls clinic: test accuracy with each pitfall and after its fix")
-    ax.legend(loc="lower right", frameon=False)
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, reverse=True)
     ax.grid(axis="y", visible=False)
     return fig
 
@@ -106,7 +108,7 @@ def ema_tracking(steps: int = 600, seed: int = 0) -> Dashboard:
         lines[what, "cum"] = ax.plot([], [], ls="--", color=PALETTE["orange"],
                                      label="cumulative (momentum=None)")[0]  # fmt: skip
         lines[what, "ema"] = ax.plot([], [], color=PALETTE["blue"], label="running estimate")[0]
-        lines[what, "forget"] = ax.axvline(0, color="0.3", lw=1.2, ls=":", label="start < 1%")
+        lines[what, "forget"] = ax.axvline(0, color="0.3", lw=1.2, ls=":", label="start weighs < 1%")
         ax.set(xlim=(0, steps), ylabel=f"running_{what}")
     ax_m.set(ylim=(-0.5, 6.5), yticks=[0, 2, 4, 6], title="mean (starts at 0)")
     ax_m.tick_params(labelbottom=False)
