@@ -108,7 +108,8 @@ def ema_tracking(steps: int = 600, seed: int = 0) -> Dashboard:
         lines[what, "cum"] = ax.plot([], [], ls="--", color=PALETTE["orange"],
                                      label="cumulative (momentum=None)")[0]  # fmt: skip
         lines[what, "ema"] = ax.plot([], [], color=PALETTE["blue"], label="running estimate")[0]
-        lines[what, "forget"] = ax.axvline(0, color="0.3", lw=1.2, ls=":", label="start weighs < 1%")
+        forget = ax.axvline(0, color="0.3", lw=1.2, ls=":", label="start weighs < 1%")
+        lines[what, "forget"] = forget
         ax.set(xlim=(0, steps), ylabel=f"running_{what}")
     ax_m.set(ylim=(-0.5, 6.5), yticks=[0, 2, 4, 6], title="mean (starts at 0)")
     ax_m.tick_params(labelbottom=False)
