@@ -31,7 +31,7 @@ def test_shown_error_is_ema_error(dash, momentum, m):
     assert dash.shown["noise"] == pytest.approx(noise[0], rel=1e-12)
     assert dash.shown["rms"] == pytest.approx(np.hypot(bias[0], noise[0]), rel=1e-12)
     assert dash.shown["steps_to_forget"] == steps_to_forget(momentum)
-    assert f"m = {m}" in dash.figure.axes[-1].get_title()
+    assert f"m = {m}:" in dash.figure.get_suptitle()
 
 
 def test_four_times_the_batch_halves_the_noise(dash):
