@@ -9,7 +9,7 @@ from bnlib.tracking import drifting_moments, ema_error, steps_to_forget
 from bnlib.widgets import REGISTRY
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def dash():
     return REGISTRY["nb05.ema_tracking"]()
 
