@@ -17,12 +17,14 @@ gamma, beta            layers.BatchNorm1d.weight / .bias   ``.weight`` / ``.bias
 E[x], Var[x]           .running_mean / .running_var        same names
 E_B[mu_B], m/(m-1)...  inference.population_stats  (none: PyTorch uses an EMA)
 moving average         inference.ema_update        ``momentum`` (new-batch weight)
+decay (Keras, Flax)    inference.decay_to_momentum ``momentum = 1 - decay``
+precise BN             precise.precise_bn          nets.precise_bn (torch model)
 epsilon                eps=1e-5                    ``eps=1e-5``
 =====================  ==========================  ==========================
 
-Modules: functional, inference, layers, gradcheck (numpy only); viz and
-widgets (matplotlib, ipywidgets); checks (exercises). Importing bnlib changes
-no global setting.
+Modules: functional, inference, layers, precise, tracking, gradcheck (numpy
+only); nets (torch); viz and widgets (matplotlib, ipywidgets); checks
+(exercises). Importing bnlib changes no global setting.
 """
 
 __version__ = "0.1.0"

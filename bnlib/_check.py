@@ -5,6 +5,8 @@ Every message says what was expected and what was got.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 
@@ -61,12 +63,14 @@ def inv_std(var: np.ndarray, eps) -> np.ndarray:
     return (1.0 / np.sqrt(var + eps)).astype(var.dtype)
 
 
-def momentum_value(momentum, allow_none: bool = True):
+def momentum_value(momentum, allow_none: bool = True, name: str = "momentum"):
+    """A number in [0, 1] (``momentum`` or ``decay``), or None where that is allowed."""
     if momentum is None and allow_none:
         return None
-    if not np.isscalar(momentum) or not 0.0 <= momentum <= 1.0:
+    real = isinstance(momentum, numbers.Real) and not isinstance(momentum, bool)
+    if not real or not 0.0 <= momentum <= 1.0:
         expected = "in [0, 1] or None" if allow_none else "in [0, 1]"
-        raise ValueError(f"momentum must be {expected} (got {momentum!r})")
+        raise ValueError(f"{name} must be {expected} (got {momentum!r})")
     return float(momentum)
 
 

@@ -8,6 +8,8 @@ new = (1 - momentum) * old + momentum * batch (Keras/TF, Flax and CS231n call
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from bnlib import _check
@@ -21,6 +23,20 @@ def ema_update(running, batch_stat, momentum: float = 0.1) -> np.ndarray:
     momentum = _check.momentum_value(momentum, allow_none=False)
     running, batch_stat = _check.float_array(running, "running"), np.asarray(batch_stat)
     return (1.0 - momentum) * running + momentum * batch_stat
+
+
+def momentum_to_decay(momentum: float) -> float:
+    """PyTorch's momentum as the "decay" of Keras/TF, Flax and CS231n: 1 - momentum.
+
+    Both name the same average: (1 - momentum) * old + momentum * batch
+    = decay * old + (1 - decay) * batch.
+    """
+    return 1.0 - _check.momentum_value(momentum, allow_none=False)
+
+
+def decay_to_momentum(decay: float) -> float:
+    """A "decay" (Keras/TF, Flax, CS231n ``momentum``) as PyTorch's momentum: 1 - decay."""
+    return 1.0 - _check.momentum_value(decay, allow_none=False, name="decay")
 
 
 def cumulative_update(running, batch_stat, n: int) -> np.ndarray:
@@ -71,6 +87,21 @@ def population_stats(batch_means, batch_vars, m: int) -> tuple[np.ndarray, np.nd
         )
     # E[x] <- E_B[mu_B];  Var[x] <- m/(m-1) E_B[sigma^2_B]
     return batch_means.mean(axis=0), unbiased_var(batch_vars.mean(axis=0), m)
+
+
+def batch_std_ratio(m: int) -> float:
+    """E[sigma_B] / sigma for m normal values: what averaging batch standard deviations gives.
+
+    sigma_B is Alg. 1's biased batch std, sqrt(sigma^2_B);
+    E[sigma_B] = sigma * sqrt(2 / m) * Gamma(m / 2) / Gamma((m - 1) / 2) < sigma.
+    So an average of stored sigma_B (the seed's §3.3 reading) underestimates sigma,
+    still after a sqrt(m/(m-1)) correction. Alg. 2 averages variances instead,
+    which m/(m-1) makes unbiased for any distribution, not only the normal.
+    """
+    if not isinstance(m, int | np.integer) or m < 2:
+        raise ValueError(f"m must be an integer >= 2, the batch size (got {m!r})")
+    # log of sqrt(2/m) Gamma(m/2) / Gamma((m-1)/2), in logs so that large m does not overflow
+    return math.exp(0.5 * math.log(2 / m) + math.lgamma(m / 2) - math.lgamma((m - 1) / 2))
 
 
 def fold_into_linear(weight, bias, gamma, beta, mean, var, eps: float = 1e-5):

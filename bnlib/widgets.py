@@ -54,6 +54,14 @@ def log_slider(description: str, value: float, lo: float, hi: float, fmt: str = 
     )  # fmt: skip
 
 
+def choice_slider(description: str, options, value):
+    """A slider over a few given values (batch sizes 2, 4, ..., 512), updating while dragged."""
+    return W.SelectionSlider(
+        options=options, value=value, description=description, continuous_update=True,
+        style={"description_width": "initial"}, layout=W.Layout(width="340px"),
+    )  # fmt: skip
+
+
 class Dashboard:
     """Controls wired to ``update``; displays as controls above an ipympl figure.
 

@@ -1,6 +1,8 @@
 """bnlib.inference: running averages (PyTorch's convention), Algorithm 2's
 population statistics, and folding BN into the layer before it."""
 
+import itertools
+
 import numpy as np
 import pytest
 import torch
@@ -122,5 +124,87 @@ def test_fold_into_conv_weight_and_no_bias(rng):
     ],
 )  # fmt: skip
 def test_bad_input_is_refused_clearly(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+# --- conventions: PyTorch's momentum and the "decay" of Keras/TF, Flax, CS231n ---
+
+
+def test_pytorch_momentum_0_1_is_decay_0_9():
+    assert I.momentum_to_decay(0.1) == pytest.approx(0.9, abs=1e-15)
+    assert I.decay_to_momentum(0.99) == pytest.approx(0.01, abs=1e-15)  # Keras' and Flax's default
+
+
+@given(st.floats(0.0, 1.0))
+def test_converters_round_trip(a):
+    assert I.decay_to_momentum(I.momentum_to_decay(a)) == pytest.approx(a, abs=1e-15)
+    assert I.momentum_to_decay(I.decay_to_momentum(a)) == pytest.approx(a, abs=1e-15)
+
+
+@given(
+    decay=st.floats(0.0, 1.0),
+    old=arrays(np.float64, 3, elements=st.floats(-10, 10)),
+    batch=arrays(np.float64, 3, elements=st.floats(-10, 10)),
+)
+def test_decay_convention_is_the_same_average(decay, old, batch):
+    keras_flax_cs231n = decay * old + (1 - decay) * batch
+    np.testing.assert_allclose(
+        I.ema_update(old, batch, I.decay_to_momentum(decay)), keras_flax_cs231n, atol=1e-12
+    )
+
+
+def test_ema_update_equals_torch_running_mean_over_many_steps(rng):
+    """300 steps of a drifting input: bnlib's EMA of batch means is torch's running_mean."""
+    bn = torch.nn.BatchNorm1d(2, momentum=0.05).double()
+    running = np.zeros(2)
+    for step in range(300):
+        x = rng.normal(step / 100, 1 + step / 300, size=(16, 2))
+        bn(torch.from_numpy(x))
+        running = I.ema_update(running, F.batch_mean(x), momentum=0.05)
+    np.testing.assert_allclose(running, bn.running_mean.numpy(), rtol=1e-12)
+
+
+# --- the seed's §3.3 reading: averaging batch standard deviations ---
+
+
+def test_batch_std_ratio_exact_values():
+    assert I.batch_std_ratio(2) == pytest.approx(1 / np.sqrt(np.pi), rel=1e-12)
+    # m = 4: sqrt(1/2) Gamma(2) / Gamma(3/2) = sqrt(1/2) * 2 / sqrt(pi)
+    assert I.batch_std_ratio(4) == pytest.approx(np.sqrt(0.5) * 2 / np.sqrt(np.pi), rel=1e-12)
+    assert I.batch_std_ratio(10**6) == pytest.approx(1.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("m", [2, 4, 8, 32])
+def test_batch_std_ratio_is_what_averaging_batch_stds_gives(m):
+    """Monte Carlo, 40,000 batches: mean of sigma_B / sigma within 1% of the formula,
+    while Algorithm 2's variance average is unbiased."""
+    x = np.random.default_rng(m).normal(0.0, 3.0, size=(m, 40_000))
+    variances = F.batch_var(x)  # each column is one batch of m values
+    assert np.sqrt(variances).mean() / 3.0 == pytest.approx(I.batch_std_ratio(m), rel=0.01)
+    _, var = I.population_stats(np.zeros((len(variances), 1)), variances[:, None], m)
+    assert var[0] == pytest.approx(9.0, rel=0.02)
+
+
+def test_batch_std_ratio_grows_to_one():
+    ratios = [I.batch_std_ratio(m) for m in (2, 3, 4, 8, 16, 64, 256, 4096)]
+    assert all(a < b < 1 for a, b in itertools.pairwise(ratios))
+    # still below 1 after the sqrt(m/(m-1)) correction: no fix for averaging stds
+    assert all(I.batch_std_ratio(m) * np.sqrt(m / (m - 1)) < 1 for m in (2, 4, 32, 256))
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: I.decay_to_momentum(1.5), r"decay must be in \[0, 1\] \(got 1.5\)"),
+        (lambda: I.momentum_to_decay(-0.1), r"momentum must be in \[0, 1\] \(got -0.1\)"),
+        (lambda: I.momentum_to_decay("0.1"), r"momentum must be in \[0, 1\] \(got '0.1'\)"),
+        (lambda: I.momentum_to_decay(True), r"momentum must be in \[0, 1\] \(got True\)"),
+        (lambda: I.decay_to_momentum(float("nan")), r"decay must be in \[0, 1\] \(got nan\)"),
+        (lambda: I.batch_std_ratio(1), r"m must be an integer >= 2, the batch size \(got 1\)"),
+        (lambda: I.batch_std_ratio(4.0), r"m must be an integer >= 2, the batch size \(got 4.0\)"),
+    ],
+)
+def test_conventions_refuse_bad_input_clearly(call, message):
     with pytest.raises(ValueError, match=message):
         call()

@@ -57,3 +57,19 @@ def test_progress_is_the_plain_iterable_when_disabled(monkeypatch):
     assert progress(items) is items
     monkeypatch.setenv("BNLIB_PROGRESS", "1")
     assert list(progress(items, desc="x")) == items
+
+
+def test_freeze_layout_solves_once_then_keeps_the_axes_in_place():
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    from bnlib.viz import freeze_layout
+
+    fig, ax = new_figure(width=4, height=3)
+    ax.set_ylabel("a label")
+    assert freeze_layout(fig) is fig
+    assert not isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine)
+    solved = ax.get_position().bounds
+    assert solved[0] > 0.1  # constrained layout made room for the y label
+    ax.set_ylabel("a much, much longer label than before")
+    rendered_pixels(fig)
+    assert ax.get_position().bounds == solved
