@@ -57,3 +57,18 @@ def test_progress_is_the_plain_iterable_when_disabled(monkeypatch):
     assert progress(items) is items
     monkeypatch.setenv("BNLIB_PROGRESS", "1")
     assert list(progress(items, desc="x")) == items
+
+
+def test_freeze_layout_keeps_axes_in_place_and_stops_the_layout_engine():
+    from bnlib.viz import freeze_layout
+
+    fig, axes = new_figure(1, 2)
+    axes[0].set_title("a title")
+    freeze_layout(fig)
+    before = [ax.get_position().bounds for ax in axes]
+    axes[0].set_title("a much, much longer title that a layout engine would make room for")
+    rendered_pixels(fig)
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
+    assert isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine)  # no layout pass
+    assert [ax.get_position().bounds for ax in axes] == before
