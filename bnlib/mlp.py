@@ -108,6 +108,15 @@ class Net:
     def eval(self):
         return self.train(False)
 
+    def pre_activations(self, x) -> list[np.ndarray]:
+        """The input of every Activation layer for input x (for BN nets: y = gamma x_hat + beta)."""
+        found = []
+        for layer in self.layers:
+            if isinstance(layer, Activation):
+                found.append(x)
+            x = layer.forward(x)
+        return found
+
     @property
     def bn_layers(self) -> list[BatchNorm1d]:
         return [layer for layer in self.layers if isinstance(layer, BatchNorm1d)]

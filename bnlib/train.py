@@ -10,6 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from bnlib import _check
+from bnlib.activations import sigmoid
+from bnlib.losses import bce_with_logits
+from bnlib.mlp import mlp
 
 KINDS = ("weight", "bias", "gamma", "beta")
 
@@ -127,3 +130,24 @@ def evaluate(net, x, t, loss_fn: Callable) -> float:
     loss = loss_fn(net.eval().forward(x), t)[0]
     net.train()
     return float(loss)
+
+
+def fit_classifier(
+    x, labels, sizes, *, activation: str = "sigmoid", freeze=(), lr: float = 2.0,
+    steps: int = 3000, batch_size: int = 64, seed: int = 0, batch_norm: bool = True,
+):  # fmt: skip
+    """Train ``mlp.mlp(sizes)`` on 0/1 labels with cross-entropy, then fix its BN statistics.
+
+    Returns (net in eval mode with population statistics from x, accuracy on x, TrainResult).
+    """
+    net = mlp(sizes, activation=activation, batch_norm=batch_norm, seed=seed)
+    result = sgd(net, x, labels, bce_with_logits, lr=lr, steps=steps, batch_size=batch_size,
+                 seed=seed, freeze=freeze)  # fmt: skip
+    net.set_population_stats(x)
+    net.eval()
+    return net, float(np.mean((net(x)[:, 0] > 0) == (np.ravel(labels) > 0.5))), result
+
+
+def predict_proba(net, x) -> np.ndarray:
+    """P(label 1) = sigmoid(logit) for each row of x, with the net in eval mode. Shape (N,)."""
+    return sigmoid(net.eval().forward(x)[:, 0])

@@ -132,3 +132,13 @@ def test_net_is_a_plain_sequence(rng):
     x = rng.standard_normal((3, 2))
     np.testing.assert_allclose(net(x), x @ lin.weight.T + lin.bias)
     np.testing.assert_allclose(net.backward(np.ones((3, 2))), np.ones((3, 2)) @ lin.weight)
+
+
+def test_pre_activations_are_the_bn_outputs(rng):
+    net = mlp([2, 5, 3, 1], activation="sigmoid")
+    x = rng.standard_normal((20, 2))
+    pre = net.pre_activations(x)
+    assert [p.shape for p in pre] == [(20, 5), (20, 3)]
+    h = net.layers[1].forward(net.layers[0].forward(x))
+    np.testing.assert_allclose(pre[0], h)
+    np.testing.assert_allclose(pre[0].mean(axis=0), net.layers[1].bias, atol=1e-12)  # beta = 0

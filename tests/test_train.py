@@ -8,7 +8,7 @@ from bnlib.layers import BatchNorm1d
 from bnlib.losses import bce_with_logits, mse
 from bnlib.mlp import Linear, Net, mlp
 from bnlib.toys import best_gamma_beta, shifted_scaled_targets, xor
-from bnlib.train import batches, evaluate, sgd
+from bnlib.train import batches, evaluate, fit_classifier, predict_proba, sgd
 
 
 def toy_net(seed=0):
@@ -127,3 +127,24 @@ def test_bad_arguments_are_refused_clearly(kwargs, message):
 def test_x_and_t_must_have_the_same_rows():
     with pytest.raises(ValueError, match=r"one row per example \(got 512 and 5 rows\)"):
         sgd(toy_net(), X, T[:5], mse, lr=0.1, steps=5)
+
+
+def test_fit_classifier_learns_xor_and_the_frozen_sigmoid_net_cannot():
+    """With beta fixed at 0, sigma(z) - 1/2 is odd and BN keeps oddness: the sigmoid net
+    computes an odd function of (centred) x plus a constant, and XOR is even."""
+    x, y = xor(400, seed=0)
+    _, acc, result = fit_classifier(x, y, [2, 8, 8, 1], steps=1500)
+    assert acc > 0.97 and not result.diverged
+    frozen, acc_frozen, _ = fit_classifier(x, y, [2, 8, 8, 1], steps=1500, freeze=("gamma", "beta"))
+    assert acc_frozen < 0.6
+    f = frozen.eval().forward(x)[:, 0] - frozen.layers[-1].bias[0]
+    g = frozen.eval().forward(-x)[:, 0] - frozen.layers[-1].bias[0]
+    assert np.std(f + g) < 0.05 * np.std(f) + 1e-3  # odd, up to the data's mean not being 0
+
+
+def test_predict_proba_is_the_sigmoid_of_the_logit():
+    x, y = xor(40)
+    net, _, _ = fit_classifier(x, y, [2, 4, 1], steps=20)
+    p = predict_proba(net, x)
+    assert p.shape == (40,) and np.all((p > 0) & (p < 1))
+    np.testing.assert_allclose(p, 1 / (1 + np.exp(-net(x)[:, 0])), rtol=1e-12)
