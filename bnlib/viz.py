@@ -63,19 +63,6 @@ def new_figure(nrows: int = 1, ncols: int = 1, *, width: float = 10, height: flo
     return fig, axes
 
 
-def freeze_layout(fig: Figure) -> Figure:
-    """Solve the constrained layout once, then keep it: a dashboard's redraws skip it.
-
-    Constrained layout re-measures every label on each draw, about a third of a
-    slider update; the axes do not move when only the data change.
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    FigureCanvasAgg(fig).draw()
-    fig.set_layout_engine("none")
-    return fig
-
-
 def styled(fn):
     """Decorator: run a plot function under the collection's rc style."""
 
@@ -125,3 +112,18 @@ def hist_outline(values: np.ndarray, bins: np.ndarray) -> tuple[np.ndarray, np.n
     x = np.repeat(edges, 2)
     y = np.concatenate([[0.0], np.repeat(density, 2), [0.0]])
     return x, y
+
+
+def freeze_layout(fig: Figure) -> Figure:
+    """Lay ``fig`` out once (constrained layout), then keep the axes where they are.
+
+    For dashboards: each redraw then skips the layout pass, about half the cost
+    of redrawing a three-panel figure. Call it after the figure is complete.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    with rc_context(STYLE):
+        canvas.draw()
+    fig.set_layout_engine("none")
+    return fig

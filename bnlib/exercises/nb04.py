@@ -1,0 +1,85 @@
+"""Exercises of 04_learning_gamma_and_beta: the backward pass, dl/dbeta, scale invariance."""
+
+import numpy as np
+
+from bnlib.checks import Exercise
+from bnlib.functional import batch_norm_backward, batch_norm_train
+
+_rng = np.random.default_rng(4)
+CASES = [
+    (_rng.standard_normal((6, 2)), _rng.normal(3.0, 2.0, (6, 2)), np.array([1.5, 0.5]), 1e-5),
+    (_rng.standard_normal((4, 3)), _rng.normal(0.0, 0.1, (4, 3)), np.array([1.0, 2.0, -1.0]), 1e-3),
+    (_rng.standard_normal((16, 1)), _rng.uniform(-5.0, 5.0, (16, 1)), np.array([0.7]), 0.0),
+]
+# the upstream gradient dl/dy for "predict dl/dbeta": m = 4 examples, 2 features
+DY = np.array([[0.5, -1.0], [2.0, 0.0], [-1.5, 3.0], [1.0, 0.5]])
+_X4 = _rng.standard_normal((4, 2))
+# y = BN(u W^T) with eps = 0 and l = sum(dl/dy * y): GRAD_W is dl/dW; predict dl/d(aW), a = 4
+_U, _W, _DY_U = (
+    _rng.standard_normal((8, 3)),
+    _rng.standard_normal((2, 3)),
+    _rng.standard_normal((8, 2)),
+)
+SCALE = 4.0
+
+
+def _grad_w(w):
+    """dl/dW of l = sum(dy * BN(u W^T)), eps = 0: dl/dW = (dl/dz)^T u with z = u W^T."""
+    _, cache = batch_norm_train(_U @ w.T, None, None, eps=0.0)
+    return batch_norm_backward(_DY_U, cache)[0].T @ _U
+
+
+GRAD_W = _grad_w(_W)
+
+
+def _dx_reference(dy, x, gamma, eps):
+    _, cache = batch_norm_train(x, gamma, np.zeros_like(gamma), eps=eps)
+    return batch_norm_backward(dy, cache)[0]
+
+
+def _dx_solution(dy, x, gamma, eps):
+    m = x.shape[0]
+    mu = x.sum(axis=0) / m
+    var = ((x - mu) ** 2).sum(axis=0) / m
+    dx_hat = dy * gamma
+    dvar = np.sum(dx_hat * (x - mu), axis=0) * -0.5 * (var + eps) ** -1.5
+    dmu = np.sum(-dx_hat / np.sqrt(var + eps), axis=0) + dvar * np.sum(-2 * (x - mu), axis=0) / m
+    return dx_hat / np.sqrt(var + eps) + dvar * 2 * (x - mu) / m + dmu / m
+
+
+backward_pass = Exercise(
+    "dl/dx through Algorithm 1",
+    "Go node by node back through the graph: dl/dx_hat = dl/dy * gamma, then dl/dvar, "
+    "then dl/dmu (it has two terms), then dl/dx (three terms). Sums run over axis 0.",
+    _dx_reference,
+    cases=CASES,
+    solution=_dx_solution,
+    rtol=1e-6,
+    atol=1e-9,
+)
+
+
+def _dbeta_solution():
+    return DY.sum(axis=0)
+
+
+dbeta_from_dy = Exercise(
+    "dl/dbeta for the upstream gradient DY",
+    "y = gamma * x_hat + beta: each y_i depends on beta with slope 1, so add up "
+    "dl/dy_i over the batch, one sum per feature.",
+    lambda: batch_norm_backward(DY, batch_norm_train(_X4, None, None)[1])[2],
+    solution=_dbeta_solution,
+)
+
+
+def _scaled_grad_solution():
+    return GRAD_W / SCALE
+
+
+grad_of_scaled_weights = Exercise(
+    "dl/d(aW) for a = 4, given dl/dW",
+    "BN(u (aW)^T) = BN(u W^T): the loss is the same function of W / |W| whatever the "
+    "scale, so the gradient shrinks as the weights grow (paper section 3.3).",
+    lambda: _grad_w(SCALE * _W),
+    solution=_scaled_grad_solution,
+)

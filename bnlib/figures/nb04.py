@@ -1,0 +1,209 @@
+"""04_learning_gamma_and_beta: the computational graph, gamma/beta trajectories under
+SGD, the learning-rate sweep and the learning-rate dashboard."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.patches import FancyArrowPatch
+
+from bnlib.layers import BatchNorm1d
+from bnlib.losses import mse
+from bnlib.mlp import Linear, Net
+from bnlib.toys import best_gamma_beta, shifted_scaled_targets
+from bnlib.train import TrainResult, evaluate, sgd
+from bnlib.viz import PALETTE, freeze_layout, new_figure, num, styled
+from bnlib.widgets import Dashboard, log_slider, register
+
+STEPS, BATCH = 300, 32
+FEATURE_COLOURS = (PALETTE["blue"], PALETTE["orange"])
+
+
+def toy_net(seed: int = 0) -> Net:
+    """y = BN(x W^T), 2 inputs -> 2 outputs: the output's scale and shift are gamma, beta."""
+    return Net(Linear(2, 2, bias=False, rng=seed), BatchNorm1d(2, dtype=np.float64))
+
+
+def toy_run(lr: float, *, steps: int = STEPS, freeze=(), seed: int = 0, data=None):
+    """Train a fresh toy net with SGD; returns (result, full-data loss after training)."""
+    x, t = shifted_scaled_targets() if data is None else data
+    net = toy_net(seed)
+    result = sgd(net, x, t, mse, lr=lr, steps=steps, batch_size=BATCH, freeze=freeze, seed=seed)
+    return result, (np.nan if result.diverged else evaluate(net, x, t, mse))
+
+
+# (label, x, y) of each node of Algorithm 1; arrows are (from, to)
+_NODES = {
+    "x": ("$x_i$", 0.0, 1.0),
+    "mu": ("$\\mu_B = \\frac{1}{m}\\sum_i x_i$", 2.6, 2.2),
+    "var": ("$\\sigma^2_B = \\frac{1}{m}\\sum_i (x_i-\\mu_B)^2$", 5.6, 2.2),
+    "xhat": ("$\\hat x_i = \\frac{x_i-\\mu_B}{\\sqrt{\\sigma^2_B+\\epsilon}}$", 5.6, 0.0),
+    "y": ("$y_i = \\gamma\\,\\hat x_i + \\beta$", 8.3, 0.0),
+    "gb": ("$\\gamma, \\beta$", 8.3, 1.6),
+    "loss": ("$\\ell$", 10.3, 0.0),
+}
+_EDGES = [("x", "mu"), ("x", "var"), ("mu", "var"), ("x", "xhat"), ("mu", "xhat"),
+          ("var", "xhat"), ("xhat", "y"), ("gb", "y"), ("y", "loss")]  # fmt: skip
+# what flows back to each node, and where its label sits: (text, dx, dy, ha, va)
+_D = r"\partial\ell/\partial "
+_BACKWARD = {
+    "loss": (f"${_D}y_i$ (given)", 0, -0.5, "center", "top"),
+    "xhat": (f"${_D}\\hat x_i = {_D}y_i\\cdot\\gamma$", 0, -0.5, "center", "top"),
+    "var": (f"${_D}\\sigma^2_B$: a sum over the batch", 0, 0.45, "center", "bottom"),
+    "mu": (f"${_D}\\mu_B$: directly and via $\\sigma^2_B$", 0, 0.45, "center", "bottom"),
+    "x": (f"${_D}x_i$: via $\\hat x_i$, $\\sigma^2_B$ and $\\mu_B$", -0.4, -0.45, "left", "top"),
+    "gb": (
+        f"${_D}\\gamma = \\sum_i {_D}y_i\\,\\hat x_i$\n${_D}\\beta = \\sum_i {_D}y_i$",
+        0.4, 0, "left", "center",
+    ),
+}  # fmt: skip
+
+
+@styled
+def computational_graph():
+    """Algorithm 1 as a graph: forward formulas in boxes, what flows back in red."""
+    fig, ax = new_figure(width=13, height=4.6)
+    ax.set_axis_off()
+    ax.set(xlim=(-0.6, 11.2), ylim=(-0.9, 3.1))
+    box = {"boxstyle": "round,pad=0.35", "fc": "white", "ec": PALETTE["blue"], "lw": 1.5}
+    texts = {
+        key: ax.text(x, y, label, ha="center", va="center", fontsize=13, bbox=box, zorder=3)
+        for key, (label, x, y) in _NODES.items()
+    }
+    FigureCanvasAgg(fig).draw()  # lay the boxes out, so arrows can stop at their edges
+    for a, b in _EDGES:
+        (_, x0, y0), (_, x1, y1) = _NODES[a], _NODES[b]
+        ax.add_patch(FancyArrowPatch(
+            (x0, y0), (x1, y1), arrowstyle="-|>", mutation_scale=16, color="0.35", lw=1.3,
+            patchA=texts[a].get_bbox_patch(), patchB=texts[b].get_bbox_patch(), zorder=2,
+        ))  # fmt: skip
+    for key, (text, dx, dy, ha, va) in _BACKWARD.items():
+        _, x, y = _NODES[key]
+        ax.text(x + dx, y + dy, text, ha=ha, va=va, fontsize=12, color=PALETTE["red"])
+    ax.set_title("Algorithm 1 as a computational graph: forward in the boxes, backward in red")
+    return fig
+
+
+def _trajectory_axes(best_gamma, best_beta, steps: int):
+    """Loss over the full width, gamma and beta below (vs step); the empty line artists.
+
+    9 inches wide: an ipympl canvas is drawn at its pixel size and must fit a notebook.
+    """
+    fig, grid = new_figure(2, 2, width=9, height=6.6)
+    for ax in grid[0]:
+        ax.remove()
+    axes = [fig.add_subplot(grid[0, 0].get_gridspec()[0, :]), grid[1, 0], grid[1, 1]]
+    loss_lines = (
+        axes[0].plot([], [], color="0.6", lw=0.8, label="mini-batch loss")[0],
+        axes[0].plot([], [], color=PALETTE["black"], lw=2, label="mean of the last 10")[0],
+    )
+    axes[0].set(yscale="log", ylim=(1e-2, 1e5), xlim=(0, steps), xlabel="SGD step",
+                ylabel="loss ½·mean (y − t)²", title="loss")  # fmt: skip
+    axes[0].legend(loc="upper right", frameon=False)
+    lines = {}
+    for ax, name, best, lim in (
+        (axes[1], "γ", best_gamma, (-1.5, 6)),
+        (axes[2], "β", best_beta, (-4, 5)),
+    ):
+        for k, (b, c) in enumerate(zip(best, FEATURE_COLOURS, strict=True)):
+            lines[name, k] = ax.plot(
+                [], [], color=c, label=f"{name}{k + 1} (best {num(b)}, dashed)"
+            )[0]
+            ax.axhline(b, color=c, ls="--", lw=1.2)
+        ax.axhline(1.0 if name == "γ" else 0.0, color="0.5", ls=":", lw=1.5, label="start")
+        ax.set(
+            ylim=lim, xlim=(0, steps), xlabel="SGD step", ylabel=name, title=f"{name} per feature"
+        )
+        ax.legend(loc="upper right", frameon=False)
+    return fig, axes, loss_lines, lines
+
+
+def _draw(result: TrainResult, loss_lines, lines, axes) -> None:
+    """Set the lines' data; on divergence, zoom the step axis to the steps run."""
+    loss, steps = result.loss, np.arange(result.steps)
+    smooth = np.convolve(loss, np.ones(10), "full")[: len(loss)] / np.minimum(steps + 1, 10)
+    loss_lines[0].set_data(steps, loss)
+    loss_lines[1].set_data(steps, smooth)
+    t = np.arange(len(result.gamma[0]))
+    for (name, k), line in lines.items():
+        line.set_data(t, (result.gamma if name == "γ" else result.beta)[0][:, k])
+    right = max(result.steps, 10) if result.diverged else result.steps
+    for ax in axes:
+        ax.set_xlim(0, right)
+
+
+@styled
+def trajectories(result: TrainResult, best_gamma, best_beta):
+    """Loss, gamma and beta over the SGD steps of one toy run, against the best values."""
+    fig, axes, loss_lines, lines = _trajectory_axes(best_gamma, best_beta, result.steps)
+    _draw(result, loss_lines, lines, axes)
+    fig.suptitle(f"SGD with learning rate {result.lr:g}: γ and β start at (1, 0) and move")
+    return fig
+
+
+@styled
+def lr_sweep(lrs, final_losses, diverged, start_loss: float, best_loss: float):
+    """Full-data loss after training against the learning rate; divergence marked."""
+    lrs, final, div = np.asarray(lrs), np.asarray(final_losses), np.asarray(diverged, bool)
+    fig, ax = new_figure(width=9, height=4.2)
+    ax.plot(lrs[~div], final[~div], "o-", color=PALETTE["blue"], label="loss after training")
+    top = 3 * start_loss
+    ax.plot(lrs[div], np.full(div.sum(), top), "x", ms=10, mew=2.5, color=PALETTE["red"],
+            label="diverged (drawn at the top)")  # fmt: skip
+    ax.axhline(start_loss, color="0.5", ls=":", label=f"at the start: {num(start_loss)}")
+    ax.axhline(
+        best_loss, color=PALETTE["green"], ls="--", label=f"best possible: {num(best_loss, 3)}"
+    )
+    ax.axvline(2.0, color=PALETTE["red"], ls="--", lw=1.2, label="lr = 2: |1 − lr| > 1 beyond")
+    ax.set(xscale="log", yscale="log", xlabel="learning rate", ylim=(best_loss / 2, top * 2),
+           ylabel="loss over all data",
+           title=f"Toy task after {STEPS} SGD steps, by learning rate")  # fmt: skip
+    ax.legend(loc="upper left", frameon=False, fontsize=11)
+    return fig
+
+
+@styled
+def freeze_bars(labels, losses, start_loss: float):
+    """Loss after training with some parameters frozen: who carries the decrease."""
+    fig, ax = new_figure(width=9, height=3.6)
+    y = np.arange(len(labels))[::-1]
+    ax.barh(
+        y, losses, color=[PALETTE[c] for c in ("green", "blue", "orange", "sky")][: len(labels)]
+    )
+    for yi, v in zip(y, losses, strict=True):
+        ax.text(v, yi, f"  {num(v, 3)}", va="center", fontsize=11)
+    ax.axvline(start_loss, color="0.4", ls=":", label=f"before training: {num(start_loss)}")
+    ax.set(yticks=y, yticklabels=labels, xlabel="loss over all data after training",
+           xlim=(0, start_loss * 1.3),
+           title="What is left of the loss when parameters are frozen")  # fmt: skip
+    ax.legend(loc="upper right", frameon=False)
+    return fig
+
+
+@register
+@styled
+def learning_rate(lr: float = 0.1) -> Dashboard:
+    """Learning-rate slider: retrains the toy (300 SGD steps) and redraws loss, gamma, beta."""
+    data = shifted_scaled_targets()
+    best_gamma, best_beta, _ = best_gamma_beta(*data)
+    fig, axes, loss_lines, lines = _trajectory_axes(best_gamma, best_beta, STEPS)
+    box = {"fc": "white", "ec": PALETTE["red"], "alpha": 0.9}
+    warning = fig.text(0.55, 0.76, "", ha="center", va="center", fontsize=14,
+                       color=PALETTE["red"], bbox=box, zorder=10)  # fmt: skip
+
+    def update(lr: float) -> dict:
+        result, final = toy_run(lr, data=data)
+        _draw(result, loss_lines, lines, axes)
+        text = result.message.replace(": ", ":\n", 1).replace("; ", ";\n")
+        warning.set_text(text + "\n(step axes zoomed to the steps run)" if result.diverged else "")
+        warning.set_visible(result.diverged)
+        status = "DIVERGED" if result.diverged else f"loss after training {num(final, 3)}"
+        fig.suptitle(f"learning rate {lr:.3g}: {status}", fontsize=14)
+        return {"diverged": result.diverged, "final_loss": final, "steps": result.steps,
+                "gamma": result.gamma[0][-1], "beta": result.beta[0][-1],
+                "message": result.message}  # fmt: skip
+
+    fig.suptitle("learning rate", fontsize=14)  # room for the title before the layout freezes
+    freeze_layout(fig)
+    return Dashboard("learning rate: slow, good, diverging", fig, update, target_ms=500,
+                     lr=log_slider("learning rate", lr, 1e-3, 10.0))  # fmt: skip

@@ -1,0 +1,83 @@
+"""Small generated tasks for the notebooks (no downloads): 2-D classification and
+a regression whose best gamma, beta are known in closed form.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _n(n) -> int:
+    if not isinstance(n, int | np.integer) or n < 4:
+        raise ValueError(f"n must be an integer >= 4 (got {n!r})")
+    return int(n)
+
+
+def xor(n: int = 400, *, noise: float = 0.35, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Four Gaussian blobs at (+-1, +-1); label 1 where x1 * x2 > 0 (the blob's sign).
+
+    Returns x (n, 2) float64 and labels (n,) in {0., 1.}. The label of x and -x
+    is the same: the task is even, so no odd function of x can fit it.
+    """
+    n, rng = _n(n), np.random.default_rng(seed)
+    centres = np.array([[1, 1], [-1, -1], [1, -1], [-1, 1]], dtype=float)
+    k = np.arange(n) % 4
+    x = centres[k] + noise * rng.standard_normal((n, 2))
+    return x, (k < 2).astype(float)
+
+
+def spirals(n: int = 400, *, turns: float = 1.5, noise: float = 0.1, seed: int = 0):
+    """Two interleaved spirals, one per class; spiral 1 is spiral 0 turned by 180 degrees.
+
+    Returns x (n, 2) and labels (n,) in {0., 1.}; radius grows from 0.1 to 2.
+    """
+    n, rng = _n(n), np.random.default_rng(seed)
+    k = np.arange(n) % 2
+    s = rng.uniform(0, 1, n)
+    r, angle = 0.1 + 1.9 * s, 2 * np.pi * turns * s + np.pi * k
+    x = np.column_stack([r * np.cos(angle), r * np.sin(angle)])
+    return x + noise * rng.standard_normal((n, 2)), k.astype(float)
+
+
+def shifted_scaled_targets(
+    n: int = 512, *, mean=(2.0, -1.5), std=(3.0, 0.5), noise: float = 0.1, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """x ~ N(0, I_2) and targets t_k = mean_k + std_k * (u_k . x) + noise, u_k unit vectors.
+
+    A model y = BN(x W^T) can match t only if gamma_k ~ std_k and beta_k ~ mean_k:
+    the best gamma, beta are far from their initial (1, 0). Returns x (n, 2), t (n, K).
+    """
+    n, rng = _n(n), np.random.default_rng(seed)
+    mean, std = np.asarray(mean, float), np.asarray(std, float)
+    if mean.shape != std.shape or mean.ndim != 1:
+        raise ValueError(f"mean and std must be 1-D of one length (got {mean.shape}, {std.shape})")
+    angles = np.linspace(0.3, 0.3 + np.pi / 2, len(mean))  # one direction per target
+    u = np.column_stack([np.cos(angles), np.sin(angles)])  # (K, 2)
+    x = rng.standard_normal((n, 2))
+    t = mean + std * (x @ u.T) + noise * rng.standard_normal((n, len(mean)))
+    return x, t
+
+
+def best_gamma_beta(x, t) -> tuple[np.ndarray, np.ndarray, float]:
+    """Optimal gamma, beta of y = BN(x W^T) for least squares (eps -> 0), and the least loss.
+
+    The best affine fit of t_k on x is beta + gamma * x_hat with beta = mean(t_k)
+    and gamma = std of the fitted values (x_hat standardises the fitted direction);
+    the loss 1/(2N) sum ||t - fit||^2 (``mlp.mse``) cannot go lower. Returns (C,), (C,), float.
+    """
+    x1 = np.column_stack([x, np.ones(len(x))])
+    coef, *_ = np.linalg.lstsq(x1, t, rcond=None)
+    fitted = x1 @ coef
+    return fitted.std(axis=0), t.mean(axis=0), 0.5 * float(np.sum((t - fitted) ** 2)) / len(t)
+
+
+def grid(x, steps: int = 150, margin: float = 0.3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A steps x steps grid covering the 2-D points x: (xx, yy, points (steps^2, 2))."""
+    lo, hi = x.min(axis=0) - margin, x.max(axis=0) + margin
+    xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], steps), np.linspace(lo[1], hi[1], steps))
+    return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
+
+
+def accuracy(logits, labels) -> float:
+    """Fraction of examples where logit > 0 agrees with label 1."""
+    return float(np.mean((np.ravel(logits) > 0) == (np.ravel(labels) > 0.5)))

@@ -1,0 +1,84 @@
+"""03's figures and gamma/beta dashboard: the fractions shown follow bnlib.activations."""
+
+import numpy as np
+import pytest
+
+from bnlib import activations as A
+from bnlib.figures import nb03
+from bnlib.viz import rendered_pixels
+
+
+@pytest.fixture
+def dash():
+    return nb03.scale_and_shift()
+
+
+def set_values(dash, **values):
+    for name, value in values.items():
+        dash.controls[name].value = value
+    return dash.shown
+
+
+def test_default_is_the_seeds_case_n01_inputs_to_a_sigmoid(dash):
+    shown = dash.shown
+    assert shown["linear"] == pytest.approx(A.linear_fraction(1.0, 0.0, 0.02))
+    assert 0.6 < shown["linear"] < 0.75 and shown["saturated"] < 1e-3
+    assert "69.2 % in the linear range" in dash.figure.get_suptitle()
+
+
+def test_wider_inputs_leave_the_linear_range_and_saturate(dash):
+    before = dict(dash.shown)
+    after = set_values(dash, gamma=3.0)
+    assert after["linear"] < before["linear"] and after["saturated"] > before["saturated"]
+    assert after["nonlinearity"] > before["nonlinearity"]
+    assert after["saturated"] == pytest.approx(A.saturation_fraction(3.0, 0.0))
+
+
+def test_shifted_inputs_move_onto_a_shoulder(dash):
+    shown = set_values(dash, beta=4.0)
+    # N(4, 1): the linear range |x| < 1.02 holds P(Z < -2.98) ~ 0.0014 of the mass
+    assert (
+        shown["linear"] == pytest.approx(A.linear_fraction(1.0, 4.0, 0.02))
+        and shown["linear"] < 0.01
+    )
+    assert shown["saturated"] == pytest.approx(A.saturation_fraction(1.0, 4.0))
+    assert set_values(dash, beta=-4.0)["saturated"] == pytest.approx(
+        shown["saturated"]
+    )  # symmetric
+
+
+def test_delta_widens_the_linear_range(dash):
+    narrow = dash.shown["linear"]
+    assert set_values(dash, delta=0.1)["linear"] > narrow
+    assert dash.shown["linear_range"] == pytest.approx(A.linear_range(0.1))
+
+
+def test_relu_shows_the_active_share_phi_beta_over_gamma(dash):
+    shown = set_values(dash, activation="relu", gamma=2.0, beta=-0.5)
+    assert "linear" not in shown
+    assert shown["active"] == pytest.approx(0.40129367, rel=1e-6)  # Phi(-0.25)
+    assert shown["saturated"] == pytest.approx(1 - shown["active"])
+    assert "40.1 % active" in dash.figure.get_suptitle()
+    assert not dash.figure.axes[0].lines[1].get_visible()  # no tangent for ReLU
+
+
+def test_tanh_saturates_sooner_than_the_sigmoid(dash):
+    sig = dash.shown["saturated"]
+    tanh = set_values(dash, activation="tanh")["saturated"]
+    assert tanh == pytest.approx(A.saturation_fraction(1.0, 0.0, "tanh")) and tanh > 10 * sig
+
+
+def test_static_figures_draw():
+    figs = [
+        nb03.linear_range_figure(0.02, np.geomspace(1e-3, 0.3, 20)),
+        nb03.fractions_by_gamma_beta(0.02),
+        nb03.learned_gamma_beta([(np.ones(3), np.zeros(3))], [0.7, 0.6], [0.1, 0.3]),
+        nb03.activation_contrast(np.linspace(-3, 3, 31), (np.array([0.0]), np.array([0.5]))),
+    ]
+    xx, yy = np.meshgrid(np.linspace(-1, 1, 5), np.linspace(-1, 1, 5))
+    x, y = np.array([[0.0, 0.0], [0.5, 0.5]]), np.array([0.0, 1.0])
+    figs.append(
+        nb03.decision_boundaries(["task"], ["model"], [[(xx, yy, xx.ravel() ** 2, x, y, 0.5)]])
+    )
+    for fig in figs:
+        assert rendered_pixels(fig).std() > 0

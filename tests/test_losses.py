@@ -1,0 +1,43 @@
+"""bnlib.losses: the formulas, their gradients, numerics and bad input."""
+
+import numpy as np
+import pytest
+
+from bnlib.gradcheck import numerical_gradient, rel_error
+from bnlib.losses import bce_with_logits, mse
+
+
+def test_losses_match_their_formulas(rng):
+    z, y = rng.standard_normal((6, 1)), (rng.random(6) > 0.5).astype(float)
+    loss, dz = bce_with_logits(z, y)
+    p = 1 / (1 + np.exp(-z[:, 0]))
+    assert loss == pytest.approx(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)), rel=1e-12)
+    np.testing.assert_allclose(dz[:, 0], (p - y) / 6, rtol=1e-12)
+    pred, t = rng.standard_normal((5, 2)), rng.standard_normal((5, 2))
+    loss, dpred = mse(pred, t)
+    assert loss == pytest.approx(0.5 * np.sum((pred - t) ** 2) / 5)
+    np.testing.assert_allclose(dpred, (pred - t) / 5)
+
+
+def test_bce_is_stable_for_large_logits():
+    loss, dz = bce_with_logits(np.array([[800.0], [-800.0]]), np.array([0.0, 1.0]))
+    assert loss == pytest.approx(800.0) and np.all(np.isfinite(dz))
+
+
+@pytest.mark.parametrize("loss_fn", [mse, bce_with_logits])
+def test_gradient_matches_numerical_gradient(loss_fn, rng):
+    pred, t = rng.standard_normal((7, 1)), (rng.random((7, 1)) > 0.5).astype(float)
+    grad = loss_fn(pred, t)[1]
+    assert rel_error(grad, numerical_gradient(lambda p: loss_fn(p, t)[0], pred)) <= 1e-8
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: mse(np.zeros((4, 2)), np.zeros((4, 3))), r"mse: expected pred \(N, K\) and target of the same shape \(got \(4, 2\) and \(4, 3\)\)"),
+        (lambda: bce_with_logits(np.zeros((4, 1)), np.zeros(5)), r"got \(4, 1\) and \(5, 1\)"),
+    ],
+)  # fmt: skip
+def test_bad_input_is_refused_clearly(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

@@ -1,0 +1,52 @@
+"""bnlib.toys: the generated tasks have the properties the notebooks rely on."""
+
+import numpy as np
+import pytest
+
+from bnlib.toys import accuracy, best_gamma_beta, grid, shifted_scaled_targets, spirals, xor
+
+
+def test_xor_labels_are_the_sign_of_the_blob_and_even():
+    x, y = xor(400, noise=0.1)
+    assert x.shape == (400, 2) and set(np.unique(y)) == {0.0, 1.0}
+    assert accuracy(x[:, 0] * x[:, 1], y) == 1.0  # x1 x2 > 0 <=> label 1 (blobs well apart)
+    assert y.mean() == 0.5
+
+
+def test_spirals_are_point_symmetric_with_swapped_labels():
+    x, y = spirals(400, noise=0.0)
+    assert y.mean() == 0.5
+    r = np.hypot(*x.T)
+    assert 0.1 <= r.min() and r.max() <= 2.0 + 1e-12
+    # class 1 is class 0 turned by 180 degrees: -x of a class-0 point lies on spiral 1
+    a0, a1 = x[y == 0], x[y == 1]
+    nearest = np.min(np.linalg.norm(-a0[:, None, :] - a1[None, :, :], axis=2), axis=1)
+    assert np.median(nearest) < 0.05
+
+
+def test_best_gamma_beta_are_the_targets_std_and_mean():
+    x, t = shifted_scaled_targets(20_000, mean=(2.0, -1.5), std=(3.0, 0.5), noise=0.1, seed=1)
+    gamma, beta, loss = best_gamma_beta(x, t)
+    np.testing.assert_allclose(beta, [2.0, -1.5], atol=0.05)  # Monte Carlo: 5 std errors
+    np.testing.assert_allclose(gamma, [3.0, 0.5], rtol=0.03)
+    assert loss == pytest.approx(0.5 * 2 * 0.1**2, rel=0.05)  # only the noise is left
+
+
+def test_grid_covers_the_points():
+    x = np.array([[0.0, -1.0], [2.0, 3.0]])
+    xx, _, pts = grid(x, steps=5, margin=0.5)
+    assert xx.shape == (5, 5) and pts.shape == (25, 2)
+    assert pts.min(axis=0).tolist() == [-0.5, -1.5] and pts.max(axis=0).tolist() == [2.5, 3.5]
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: xor(3), r"n must be an integer >= 4 \(got 3\)"),
+        (lambda: spirals(10.5), r"got 10.5"),
+        (lambda: shifted_scaled_targets(10, mean=(1.0,), std=(1.0, 2.0)), r"mean and std must be 1-D of one length"),
+    ],
+)  # fmt: skip
+def test_bad_input_is_refused_clearly(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
