@@ -87,6 +87,19 @@ def ema_error(true, noise_var, momenta, start: float) -> tuple[np.ndarray, np.nd
     return bias, np.sqrt(w**2 @ noise_var)
 
 
+def best_momentum(true, noise_var, momenta, start: float) -> float:
+    """The momentum in ``momenta`` whose final estimate has the lowest expected RMS error.
+
+    RMS = sqrt(bias^2 + noise^2) from ``ema_error``; ties go to the first.
+    Args: true, noise_var (T,); momenta (K,), K >= 1.
+    """
+    momenta = np.ravel(np.asarray(momenta, dtype=np.float64))
+    if momenta.size == 0:
+        raise ValueError("momenta must hold at least one value (got none)")
+    bias, noise = ema_error(true, noise_var, momenta, start)
+    return float(momenta[np.argmin(np.hypot(bias, noise))])
+
+
 def drifting_moments(steps: int = 600) -> tuple[np.ndarray, np.ndarray]:
     """A simulated BN input's true mean and variance over training, steps 1 ... T.
 

@@ -133,7 +133,7 @@ class Dashboard:
         names = ", ".join(c.description or n for n, c in self.controls.items())
         return (
             f"Dashboard: {self.title} (controls: {names}). Run this cell in JupyterLab "
-            "to use it; the static figure next to it shows the default state."
+            "to use it; the static figure above shows the default state."
         )
 
     def _repr_mimebundle_(self, **kwargs):

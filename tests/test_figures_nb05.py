@@ -5,7 +5,8 @@ import pytest
 
 from bnlib.figures import nb05
 from bnlib.inference import batch_std_ratio
-from bnlib.tracking import drifting_moments, ema_error, steps_to_forget
+from bnlib.tracking import best_momentum, drifting_moments, ema_error, steps_to_forget
+from bnlib.viz import num
 from bnlib.widgets import REGISTRY
 
 
@@ -31,7 +32,9 @@ def test_shown_error_is_ema_error(dash, momentum, m):
     assert dash.shown["noise"] == pytest.approx(noise[0], rel=1e-12)
     assert dash.shown["rms"] == pytest.approx(np.hypot(bias[0], noise[0]), rel=1e-12)
     assert dash.shown["steps_to_forget"] == steps_to_forget(momentum)
-    assert f"m = {m}:" in dash.figure.get_suptitle()
+    assert dash.figure.get_suptitle().endswith(f"batch size m = {m}")
+    right_title = dash.figure.axes[2].get_title()
+    assert f"lag {num(abs(bias[0]), 3)}, noise {num(noise[0], 3)}" in right_title
 
 
 def test_four_times_the_batch_halves_the_noise(dash):
@@ -40,6 +43,17 @@ def test_four_times_the_batch_halves_the_noise(dash):
     noise_16 = dash.shown["noise"]
     dash.controls["m"].value = 64
     assert dash.shown["noise"] == pytest.approx(noise_16 / 2, rel=1e-12)
+
+
+def test_the_best_momentum_shown_is_trackings_and_marked_on_the_total_curve(dash):
+    dash.controls["m"].value = 256
+    mean, var = drifting_moments(600)
+    grid = np.geomspace(1e-3, 1.0, 61)
+    best = best_momentum(mean, var / 256, grid, start=0.0)
+    assert dash.shown["best_momentum"] == best
+    assert f"lowest total at momentum {best:.2g}" in dash.figure.axes[2].get_title()
+    marker = next(line for line in dash.figure.axes[2].lines if line.get_label() == "lowest total")
+    assert marker.get_xdata()[0] == best
 
 
 def test_bigger_batches_allow_a_bigger_momentum(dash):
@@ -72,12 +86,32 @@ def test_std_slip_figure_draws_the_exact_ratio():
 
 
 def test_forgetting_figure_marks_44_steps_for_momentum_0_1():
-    fig = nb05.forgetting(momenta=(0.1,), steps=100)
-    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert "momentum 0.1: 44 steps" in labels
+    fig = nb05.forgetting(momenta=(0.1,), steps=1000)
+    ax = fig.axes[0]
+    assert "momentum 0.1\n44 steps" in [t.get_text() for t in ax.texts]
+    dot = next(line for line in ax.lines if line.get_marker() == "o")
+    assert list(dot.get_xdata()) == [44]
+    assert dot.get_ydata()[0] == pytest.approx(0.9**44)
+    assert ax.get_xscale() == "log"
+
+
+def test_forgetting_figure_leaves_out_the_dot_beyond_its_range():
+    fig = nb05.forgetting(momenta=(0.001,), steps=1000)  # 4603 steps > 1000
+    ax = fig.axes[0]
+    assert not [line for line in ax.lines if line.get_marker() == "o"]
+    assert all("4603" not in t.get_text() for t in ax.texts)
 
 
 def test_pitfall_summary_shows_both_accuracies_in_percent():
     fig = nb05.pitfall_summary({"forgot model.eval()": (0.5, 0.98)})
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert texts == ["50.0%", "98.0%"]
+
+
+def test_pitfall_summary_legend_lists_the_bars_top_down_and_shows_the_note():
+    fig = nb05.pitfall_summary({"a": (0.5, 0.98), "b": (0.6, 0.9)}, note="(no bar for 2)")
+    ax = fig.axes[0]
+    fixed, pitfall = ax.containers  # drawn in this order: fixed at y + 0.2, pitfall at y - 0.2
+    assert fixed[0].get_y() > pitfall[0].get_y()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["fixed", "pitfall"]
+    assert ax.get_title().endswith("\n(no bar for 2)")

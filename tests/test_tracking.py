@@ -89,6 +89,30 @@ def test_noise_in_the_steady_state_is_sigma_sqrt_a_over_2_minus_a():
         assert noise[0] == pytest.approx(2.0 * np.sqrt(a / (2 - a)), rel=1e-9)
 
 
+def test_best_momentum_minimises_the_steady_state_rms():
+    """Steady drift s per step, noise variance v: RMS^2 = (s (1-a)/a)^2 + v a/(2-a)."""
+    from scipy.optimize import minimize_scalar
+
+    slope, v, steps = 0.002, 4.0 / 32, 20_000
+    true = slope * np.arange(1, steps + 1)
+    grid = np.geomspace(1e-3, 1.0, 301)
+    best = T.best_momentum(true, np.full(steps, v), grid, start=0.0)
+
+    def rms2(a):
+        return (slope * (1 - a) / a) ** 2 + v * a / (2 - a)
+
+    exact = minimize_scalar(rms2, bounds=(1e-3, 1.0), method="bounded", options={"xatol": 1e-9}).x
+    assert best == pytest.approx(exact, rel=grid[1] / grid[0] - 1)  # within one grid step
+
+
+def test_best_momentum_grows_as_the_noise_shrinks():
+    true, var = T.drifting_moments(600)
+    grid = np.geomspace(1e-3, 1.0, 61)
+    best = [T.best_momentum(true, var / m, grid, start=0.0) for m in (4, 32, 256)]
+    assert best[0] < best[1] < best[2]
+    assert best[0] in grid
+
+
 def test_simulated_batch_stats_have_the_right_distribution():
     mean, var = np.full(20_000, 3.0), np.full(20_000, 4.0)
     for m in (2, 8):
@@ -126,6 +150,7 @@ def test_drifting_moments_move_fast_then_slowly():
         (lambda: T.start_weight(-1, 3), r"momentum must be in \[0, 1\] \(got -1\)"),
         (lambda: T.ema_error(np.zeros(3), np.ones(3), [0.1, 7], 0.0), r"\(got 7.0\)"),
         (lambda: T.simulated_batch_stats(np.zeros(3), np.ones(3), 1), r"m must be an integer >= 2"),
+        (lambda: T.best_momentum(np.zeros(3), np.ones(3), [], 0.0), r"at least one value \(got none\)"),
         (lambda: T.running_stats_trace(np.zeros((3, 2)), np.ones((3, 4)), 4), r"batch_vars must have the shape of batch_means, \(3, 2\) \(got \(3, 4\)\)"),
         (lambda: T.running_stats_trace(np.zeros((3, 2)), np.ones((3, 2)), 1), r"needs m >= 2"),
     ],

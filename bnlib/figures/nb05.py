@@ -6,6 +6,7 @@ import numpy as np
 
 from bnlib.inference import batch_std_ratio, momentum_to_decay, unbiased_var
 from bnlib.tracking import (
+    best_momentum,
     drifting_moments,
     ema_error,
     ema_trace,
@@ -44,29 +45,39 @@ def std_slip(ms, mean_std, mean_std_corrected, alg2_std):
 
 
 @styled
-def forgetting(momenta=(0.5, 0.1, 0.01, 0.001), steps: int = 3000, fraction: float = 0.01):
-    """Weight of the running average's start, (1 - momentum)^n, against steps n."""
+def forgetting(momenta=(0.5, 0.1, 0.01, 0.001), steps: int = 10_000, fraction: float = 0.01):
+    """Weight of the running average's start, (1 - momentum)^n, against steps n (log axes).
+
+    Each curve's dot, labelled with its step count, is where the weight first falls to
+    ``fraction``.
+    """
     fig, ax = new_figure(width=9, height=4)
-    n = np.arange(steps + 1)
+    n = np.geomspace(1, steps, 400)  # (1 - a)^n drawn as a smooth curve; dots at whole steps
     for a in momenta:
         k = steps_to_forget(a, fraction)
-        (line,) = ax.plot(n, start_weight(a, n), label=f"momentum {a:g}: {k} steps")
+        (line,) = ax.plot(n, start_weight(a, n), label=f"momentum {a:g}")
         if k <= steps:
-            ax.plot([k], [start_weight(a, k)], "o", color=line.get_color())
-    ax.axhline(fraction, color="0.4", lw=1, ls=":", label=f"{fraction:.0%} of the start left")
-    ax.set_yscale("log")
+            ax.plot([k], [start_weight(a, k)], "o", ms=8, color=line.get_color())
+            # left of the dot, below the line: the gap between this curve and the faster one
+            ax.text(k / 1.2, fraction / 3, f"momentum {a:g}\n{k} steps", ha="right",
+                    va="center", color=line.get_color(), fontsize=11)  # fmt: skip
+    ax.axhline(fraction, color="0.4", lw=1, ls=":")
+    ax.text(1.1, fraction * 1.3, f"{fraction:.0%} left", color="0.3", fontsize=11)
+    ax.set(xscale="log", yscale="log", xlim=(1, steps), ylim=(1e-4, 1.5))
+    decades = 10.0 ** np.arange(int(np.log10(steps)) + 1)
+    ax.set_xticks(decades, [f"{d:,.0f}" for d in decades])
+    ax.minorticks_off()
     ax.set(xlabel="training steps n", ylabel="weight of the start, (1 − momentum)ⁿ")
-    ax.set_ylim(1e-4, 1.5)
     ax.set_title("How long the running average remembers where it started (mean 0, var 1)")
-    ax.legend(loc="lower right", frameon=False, title="steps until ≤ 1%")
     return fig
 
 
 @styled
-def pitfall_summary(rows: dict[str, tuple[float, float]]):
+def pitfall_summary(rows: dict[str, tuple[float, float]], note: str = ""):
     """Test accuracy for each pitfall as reproduced and as fixed.
 
-    Args: rows: {pitfall: (accuracy when it bites, accuracy after the fix)}, in [0, 1].
+    Args: rows: {pitfall: (accuracy when it bites, accuracy after the fix)}, in [0, 1];
+    note: a second title line (e.g. what the figure leaves out).
     """
     fig, ax = new_figure(width=10, height=0.6 * len(rows) + 1.6)
     names = list(rows)[::-1]
@@ -79,8 +90,10 @@ def pitfall_summary(rows: dict[str, tuple[float, float]]):
         ax.text(g + 0.5, yi + 0.2, f"{g:.1f}%", va="center", fontsize=11)
     ax.set_yticks(y, names)
     ax.set(xlabel="test accuracy (%)", xlim=(0, 112))
-    ax.set_title("Pitfalls clinic: test accuracy with each pitfall and after its fix")
-    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False, reverse=True)
+    title = "Pitfalls clinic: test accuracy with each pitfall and after its fix"
+    ax.set_title(f"{title}\n{note}" if note else title)
+    # "fixed" first: the legend lists the bars top-down, as they are drawn
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     ax.grid(axis="y", visible=False)
     return fig
 
@@ -117,18 +130,20 @@ def ema_tracking(steps: int = 600, seed: int = 0) -> Dashboard:
     ax_v.set(ylim=(0, 14), yticks=[0, 4, 8, 12], xlabel="training step",
              title="unbiased variance (starts at 1)")  # fmt: skip
     fig.legend(handles=ax_m.lines, loc="outside lower center", ncols=3, frameon=False, fontsize=11)
-    ax_e.plot(grid, np.maximum(np.abs(lag), 1e-4), color=PALETTE["orange"], label="lag (bias)")
+    # green, not orange: orange is the cumulative average on the left
+    ax_e.plot(grid, np.maximum(np.abs(lag), 1e-4), color=PALETTE["green"], label="lag (bias)")
     noise_line = ax_e.plot([], [], color=PALETTE["sky"], label="noise (std)")[0]
     total_line = ax_e.plot([], [], color=PALETTE["blue"], lw=2.5, label="total (RMS)")[0]
-    marker = ax_e.plot([], [], "o", ms=10, color=PALETTE["red"])[0]
+    marker = ax_e.plot([], [], "o", ms=10, color=PALETTE["red"], label="this momentum")[0]
+    best_marker = ax_e.plot([], [], "v", ms=11, color="k", label="lowest total")[0]
     now = ax_e.axvline(0.1, color=PALETTE["red"], lw=1)
-    ax_e.set(xscale="log", yscale="log", xlim=(1e-3, 1), ylim=(5e-3, 5))
-    ax_e.set(xlabel="momentum (PyTorch convention)", ylabel="error of running_mean at the end")
+    ax_e.set(xscale="log", yscale="log", xlim=(1e-3, 1), ylim=(5e-3, 30))
+    ax_e.set(xlabel="momentum (PyTorch convention)", ylabel="expected error (formula)")
     decades = [1e-3, 1e-2, 1e-1, 1.0]  # plain labels: log-scale mathtext ticks are slow to redraw
     ax_e.set_xticks(decades, ["0.001", "0.01", "0.1", "1"])
-    ax_e.set_yticks(decades[1:], ["0.01", "0.1", "1"])
+    ax_e.set_yticks([*decades[1:], 10.0], ["0.01", "0.1", "1", "10"])
     ax_e.minorticks_off()
-    ax_e.legend(loc="upper center", frameon=False, fontsize=11)
+    ax_e.legend(loc="upper right", frameon=False, fontsize=11)
 
     def update(momentum: float, m: int) -> dict:
         batch_mean, batch_var = sims[m]
@@ -144,23 +159,26 @@ def ema_tracking(steps: int = 600, seed: int = 0) -> Dashboard:
         total = np.hypot(lag, noise)
         noise_line.set_data(grid, noise)
         total_line.set_data(grid, total)
+        best = best_momentum(true_mean, true_var / m, grid, start=0.0)
+        best_marker.set_data([best], [total[grid == best][0] * 1.6])  # just above the curve
         bias, sd = (v[0] for v in ema_error(true_mean, true_var / m, [momentum], start=0.0))
         marker.set_data([momentum], [np.hypot(bias, sd)])
         now.set_xdata([momentum, momentum])
         shown = {
             "momentum": momentum, "decay": momentum_to_decay(momentum), "m": m,
             "steps_to_forget": k, "lag": float(bias), "noise": float(sd),
-            "rms": float(np.hypot(bias, sd)), "best_momentum": float(grid[np.argmin(total)]),
+            "rms": float(np.hypot(bias, sd)), "best_momentum": best,
         }  # fmt: skip
-        fig.suptitle(
-            f"momentum {momentum:.3g} = decay {shown['decay']:.3g}, m = {m}: "
-            f"lag {num(abs(bias), 3)}, noise {num(sd, 3)}; best ≈ {shown['best_momentum']:.2g}"
+        fig.suptitle(f"momentum {momentum:.3g} = decay {shown['decay']:.3g}, batch size m = {m}")
+        ax_e.set_title(
+            f"at step {steps}: lag {num(abs(bias), 3)}, noise {num(sd, 3)}\n"
+            f"lowest total at momentum {best:.2g} (▼)"
         )
         return shown
 
-    ax_e.set_title(f"lag versus noise at step {steps}")
-    # as long as the longest title update() writes: the layout is solved once, for this one
-    fig.suptitle("momentum 0.00126 = decay 0.999, m = 512: lag 0.000, noise 0.000; best ≈ 0.0001")
+    # as long as the longest titles update() writes: the layout is solved once, for these
+    fig.suptitle("momentum 0.00126 = decay 0.999, batch size m = 512")
+    ax_e.set_title("at step 600: lag 0.000, noise 0.000\nlowest total at momentum 0.0001 (▼)")
     freeze_layout(fig)
     return Dashboard(
         "the running average chases a drifting statistic",
