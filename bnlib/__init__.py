@@ -20,9 +20,9 @@ moving average         inference.ema_update        ``momentum`` (new-batch weigh
 epsilon                eps=1e-5                    ``eps=1e-5``
 =====================  ==========================  ==========================
 
-Modules: functional, inference, layers, gradcheck (numpy only); viz and
-widgets (matplotlib, ipywidgets); checks (exercises). Importing bnlib changes
-no global setting.
+Modules: functional, inference, layers, gradcheck, data, shift (numpy only);
+nets (the one that imports torch); viz and widgets (matplotlib, ipywidgets);
+checks (exercises). Importing bnlib changes no global setting.
 """
 
 __version__ = "0.1.0"

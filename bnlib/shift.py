@@ -167,3 +167,15 @@ def layer_drift(s: Summary, reference: str = "previous", relative: bool = False)
         w1_from_quantiles(s.quantiles[now], s.quantiles[ref]) / scale,
     )
     return Drift(*(d.mean(axis=-1) for d in per_unit))
+
+
+def typical_unit(s: Summary, layer: int) -> int:
+    """The unit of ``layer`` whose input moved a median amount (W1, first probe to last).
+
+    The paper plots "a typical" sigmoid; this picks one by a rule. Units
+    with non-finite records (a broken run) come last.
+    """
+    moved = w1_from_quantiles(s.quantiles[-1, layer], s.quantiles[0, layer])  # (C,)
+    order = np.argsort(np.where(np.isfinite(moved), moved, np.inf))
+    finite = max(int(np.isfinite(moved).sum()), 1)
+    return int(order[(finite - 1) // 2])

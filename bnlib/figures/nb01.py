@@ -1,0 +1,267 @@
+"""01_internal_covariate_shift: layers at init, drift during training, the remedies, with BN."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from matplotlib.ticker import MaxNLocator
+
+from bnlib.data import load_mnist, normalize_input
+from bnlib.shift import PERCENTILES, layer_drift, propagate, typical_unit, unit_weights
+from bnlib.viz import PALETTE, new_figure, num, styled
+from bnlib.widgets import Dashboard, choice_slider, register, slider
+
+ACTS = ("sigmoid", "tanh", "relu")
+INIT_LABEL = {"gaussian": "small Gaussian, std 0.01", "xavier": "Xavier √(2/(n_in+n_out))",
+              "he": "He √(2/n_in)"}  # fmt: skip
+INIT_SHORT = {"gaussian": "small", "xavier": "Xavier", "he": "He"}
+INIT_COLOR = {"gaussian": PALETTE["orange"], "xavier": PALETTE["green"], "he": PALETTE["blue"]}
+BN_COLOR = {False: PALETTE["red"], True: PALETTE["blue"]}
+BN_LABEL = {False: "without BN", True: "with BN"}
+LAYER = 2  # the last hidden layer (0-based), as in the paper's Figure 1
+VERDICT = {(False, False): "both train", (True, False): "training breaks without BN",
+           (False, True): "training breaks with BN only",
+           (True, True): "training breaks with and without BN"}  # fmt: skip
+
+
+def sci(v: float) -> str:
+    """A number of any size in 2 significant digits (1e-20 and 1e+05 as well as 0.42)."""
+    return f"{v:.2g}" if (v != 0 and not 1e-2 <= abs(v) < 1e3) else num(v, 2)
+
+
+def sigma_text(v: float, floor: float = 1e-12) -> str:
+    """``sci`` for a σ_B at init, "< 1e-12" below ``floor``: a sigmoid's outputs sit near 0.5,
+    where float64 resolves no differences below ~1e-16, so smaller values are rounding noise."""
+    return f"< {floor:.0e}" if v < floor else sci(v)
+
+
+@functools.lru_cache(maxsize=1)
+def digits(n: int = 256) -> np.ndarray:
+    """The first n test images, normalised per channel: the input at init (float64)."""
+    return normalize_input(load_mnist()).x_test[:n].astype(np.float64)
+
+
+@register
+@styled
+def propagation(max_depth: int = 20, width: int = 100, seed: int = 0) -> Dashboard:
+    """σ_B of each layer's input at init, for 3 activations x 3 inits; depth and scale sliders."""
+    x = digits()
+    weights = [w.astype(x.dtype) for w in unit_weights((x.shape[1],) + (width,) * max_depth, seed)]
+    fig, axes = new_figure(1, 3, width=14, height=4.9, sharey=True)
+    lines, notes = {}, {}
+    for ax, act in zip(axes, ACTS, strict=True):
+        ax.axhline(1.0, ls="--", color="0.4", lw=1.2, label="with BN: σ_B = 1 in every layer")
+        for k, (init, label) in enumerate(INIT_LABEL.items()):
+            (lines[act, init],) = ax.plot([], [], "o-", ms=3, color=INIT_COLOR[init], label=label)
+            notes[act, init] = ax.text(0.97, 0.96 - 0.075 * k, "", transform=ax.transAxes,
+                                       ha="right", va="top", color=INIT_COLOR[init])  # fmt: skip
+        ax.set(yscale="log", ylim=(1e-12, 1e6), title=act, xlabel="layer")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes[0].set_ylabel("σ_B of the layer's input z\n(RMS over its units)")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=4)
+    cache: dict[float, dict] = {}
+
+    def update(depth: int, gain: float) -> dict:
+        if gain not in cache:  # the depth slider only shows more or fewer layers
+            cache.clear()
+            cache[gain] = {(a, i): propagate(x, weights, a, i, gain) for a, i in lines}
+        shown = {}
+        for (act, init), p in cache[gain].items():
+            lines[act, init].set_data(np.arange(1, depth + 1), p.std[:depth])
+            shown[f"{act}/{init}"] = float(p.std[depth - 1])
+        for ax in axes:
+            ax.set_xlim(0.5, depth + 0.5)
+        for (act, init), note in notes.items():
+            note.set_text(
+                f"{INIT_SHORT[init]}: {sigma_text(shown[f'{act}/{init}'])} at layer {depth}"
+            )
+        fig.suptitle(f"Normalised MNIST digits through {depth} layers at init, "
+                     f"every weight std × {gain:.2f}")  # fmt: skip
+        return shown
+
+    return Dashboard(
+        "input normalised, deeper layers not", fig, update, target_ms=1000,
+        depth=slider("depth (layers)", max_depth, 2, max_depth, 1),
+        gain=slider("init scale ×", 1.0, 0.5, 2.0, 0.05),
+    )  # fmt: skip
+
+
+@styled
+def percentiles_over_steps(runs: dict, layer: int = LAYER):
+    """The paper's Figure 1 (b, c): a typical unit's 15th/50th/85th input percentiles."""
+    fig, axes = new_figure(1, len(runs), width=6 * len(runs), height=4.2, sharey=True)
+    for ax, (title, run) in zip(np.atleast_1d(axes), runs.items(), strict=True):
+        u = typical_unit(run.z, layer)
+        for k, (p, ls) in enumerate(zip(PERCENTILES, (":", "-", "--"), strict=True)):
+            values = run.z.percentiles[:, layer, u, k]
+            ax.plot(run.steps, values, ls, color=BN_COLOR[run.config.bn], label=f"{p}th percentile")
+        ax.set(title=f"{title}: unit {u} of layer {layer + 1}", xlabel="training step")
+        ax.legend(loc="lower right")
+    np.atleast_1d(axes)[0].set_ylabel("input z of the sigmoid")
+    return fig
+
+
+@styled
+def drift_over_steps(runs: dict):
+    """W1 drift of every layer's input between consecutive probes, one panel per run."""
+    fig, axes = new_figure(1, len(runs), width=6 * len(runs), height=4.2, sharey=True)
+    colors = [PALETTE["sky"], PALETTE["green"], PALETTE["purple"], PALETTE["black"]]
+    for ax, (title, run) in zip(np.atleast_1d(axes), runs.items(), strict=True):
+        w1 = layer_drift(run.z).w1  # (P - 1, L)
+        for layer in range(w1.shape[1]):
+            ax.plot(
+                run.steps[1:], w1[:, layer], color=colors[layer % 4], label=f"layer {layer + 1}"
+            )
+        gap = int(run.steps[1] - run.steps[0])
+        ax.set(title=title, xlabel="training step", yscale="log")
+        ax.legend(loc="upper right")
+    np.atleast_1d(axes)[0].set_ylabel(f"W1 drift of z per {gap} steps\n(mean over units)")
+    return fig
+
+
+def mean_drift(run, layer: int = LAYER) -> float:
+    """W1 drift of a layer's input between consecutive probes, averaged over the run."""
+    return float(np.mean(layer_drift(run.z).w1[:, layer]))
+
+
+def broken(run) -> bool:
+    """Training broke: the loss became NaN/inf, or the test loss ended no lower than it started
+    (a net stuck on a plateau still creeps down; a saturated one does not)."""
+    return run.diverged_at is not None or not run.test_loss[-1] < run.test_loss[0]
+
+
+@styled
+def lr_summary(runs: list):
+    """Mean drift of the last hidden layer's input and final accuracy, against the lr."""
+    fig, (ax_d, ax_a) = new_figure(1, 2, width=12, height=4.2)
+    for bn in (False, True):
+        rs = sorted((r for r in runs if r.config.bn == bn), key=lambda r: r.config.lr)
+        lr = [r.config.lr for r in rs]
+        kw = {"color": BN_COLOR[bn], "label": BN_LABEL[bn]}
+        ax_d.plot(lr, [mean_drift(r) for r in rs], "o-", **kw)
+        ax_a.plot(lr, [100 * r.test_acc[-1] for r in rs], "o-", **kw)
+        bad = [r for r in rs if broken(r)]
+        ax_a.plot([r.config.lr for r in bad], [100 * r.test_acc[-1] for r in bad], "x",
+                  ms=14, mew=3, color=BN_COLOR[bn])  # fmt: skip
+    ax_d.set(xscale="log", yscale="log", xlabel="learning rate", title="drift of layer 3's input",
+             ylabel="mean W1 drift per probe interval")  # fmt: skip
+    ax_a.set(xscale="log", xlabel="learning rate", ylabel="test accuracy at the end (%)",
+             title="accuracy (× = training broke)", ylim=(0, 100))  # fmt: skip
+    ax_a.legend(loc="lower left")
+    return fig
+
+
+def sigma_b(run, layer: int = LAYER) -> np.ndarray:
+    """σ_B of a layer's input at each probe, RMS over its units: shape (P,)."""
+    return np.sqrt(np.mean(run.z.std[:, layer] ** 2, axis=-1))
+
+
+@functools.lru_cache(maxsize=1)
+def quick_lr_grid(steps: int = 200) -> tuple:
+    """The notebook's learning-rate grid, trained for fewer steps (tests and benchmarks)."""
+    from bnlib.nets import NetConfig, train_many
+
+    configs = [NetConfig(lr=lr, bn=bn) for bn in (False, True) for lr in (0.3, 1, 3, 10, 30, 100)]
+    data = normalize_input(load_mnist())
+    return tuple(train_many(configs, data, steps, range(0, steps + 1, 50)))
+
+
+@register
+@styled
+def lr_explorer(runs=None, lr: float = 3.0) -> Dashboard:
+    """Pick a learning rate from a trained grid: accuracy, drift and a unit's percentiles."""
+    runs = list(quick_lr_grid() if runs is None else runs)
+    grid = {(r.config.lr, r.config.bn): r for r in runs}
+    drift = {key: layer_drift(r.z).w1[:, LAYER] for key, r in grid.items()}
+    fig, (ax_a, ax_d, ax_p) = new_figure(1, 3, width=15, height=4.6)
+    lines = {}
+    for bn in (False, True):
+        kw = {"color": BN_COLOR[bn], "label": BN_LABEL[bn]}
+        lines["acc", bn], lines["drift", bn] = (
+            ax_a.plot([], [], **kw)[0],
+            ax_d.plot([], [], **kw)[0],
+        )
+        for p, ls in zip(PERCENTILES, (":", "-", "--"), strict=True):
+            label = f"{BN_LABEL[bn]}: 50th (15th, 85th dotted, dashed)" if p == 50 else None
+            (lines[p, bn],) = ax_p.plot([], [], ls, color=BN_COLOR[bn], label=label)
+    end = runs[0].steps[-1]
+    ax_a.set(xlim=(0, end), ylim=(0, 100), xlabel="training step", ylabel="test accuracy (%)")
+    ax_d.set(xlim=(0, end), ylim=(1e-3, 1e3), yscale="log", xlabel="training step",
+             ylabel="W1 drift of layer 3's input\nper probe interval")  # fmt: skip
+    ax_p.set(xlim=(0, end), xlabel="training step", ylabel="input z of a typical\nlayer-3 sigmoid")
+    ax_a.legend(loc="lower right")
+    ax_p.legend(loc="lower left", fontsize=11)
+
+    def update(lr: float) -> dict:
+        shown, lo, hi = {}, [], []
+        for bn in (False, True):
+            r = grid[lr, bn]
+            lines["acc", bn].set_data(r.steps, 100 * r.test_acc)
+            lines["drift", bn].set_data(r.steps[1:], drift[lr, bn])
+            u = typical_unit(r.z, LAYER)
+            for k, p in enumerate(PERCENTILES):
+                lines[p, bn].set_data(r.steps, r.z.percentiles[:, LAYER, u, k])
+            values = r.z.percentiles[:, LAYER, u]
+            lo.append(np.nanmin(values)), hi.append(np.nanmax(values))
+            shown[BN_LABEL[bn]] = {"accuracy": float(r.test_acc[-1]), "drift": float(np.mean(
+                drift[lr, bn])), "broken": broken(r)}  # fmt: skip
+        pad = 0.1 * (max(hi) - min(lo)) + 0.1
+        ax_p.set_ylim(min(lo) - pad, max(hi) + pad)
+        a, b = (shown[BN_LABEL[bn]] for bn in (False, True))
+        ax_a.set_title(
+            f"at the end: {num(100 * a['accuracy'], 1)}% vs {num(100 * b['accuracy'], 1)}%"
+        )
+        ax_d.set_title(f"mean drift: {sci(a['drift'])} vs {sci(b['drift'])}")
+        ax_p.set_title("one unit's input over training")
+        verdict = VERDICT[a["broken"], b["broken"]]
+        fig.suptitle(f"learning rate {lr:g}: {verdict} (without BN vs with BN)")
+        return shown
+
+    lrs = sorted({r.config.lr for r in runs})
+    choice = choice_slider("learning rate", lrs, lr if lr in lrs else lrs[0])
+    return Dashboard("learning rate, drift and breaking", fig, update, target_ms=1000, lr=choice)
+
+
+@styled
+def remedies_figure(pairs: dict, layer: int = LAYER):
+    """Per remedy (column): drift of layer 3's input and its σ_B over training, without/with BN."""
+    n = len(pairs)
+    fig, axes = new_figure(2, n, width=3.7 * n, height=6.8, sharex=True, sharey="row")
+    axes = axes.reshape(2, n)
+    for col, (name, runs) in enumerate(pairs.items()):
+        for run in runs:
+            kw = {"color": BN_COLOR[run.config.bn], "label": BN_LABEL[run.config.bn]}
+            axes[0, col].plot(run.steps[1:], layer_drift(run.z).w1[:, layer], **kw)
+            axes[1, col].plot(run.steps, sigma_b(run, layer), **kw)
+        axes[0, col].set(title=name, yscale="log")
+        axes[1, col].set(xlabel="training step", yscale="log")
+    axes[0, 0].set_ylabel("W1 drift of layer 3's\ninput per probe interval")
+    axes[1, 0].set_ylabel("σ_B of layer 3's input\n(RMS over units)")
+    axes[0, 0].legend(loc="upper right")
+    return fig
+
+
+def run_numbers(run, layer: int = LAYER, target: float = 0.8, early: int = 300, late: int = 500):
+    """A run in six numbers: final accuracy, steps to ``target``, σ_B of ``layer``'s input
+    at the start and end, mean W1 drift over the first ``early`` and last ``late`` steps."""
+    w1, ends = layer_drift(run.z).w1[:, layer], run.steps[1:]  # drift over (start, end]
+    sig = sigma_b(run, layer)
+    return {"accuracy": float(run.test_acc[-1]), "steps_to": run.steps_to(target),
+            "sigma_start": float(sig[0]), "sigma_end": float(sig[-1]),
+            "drift_early": float(w1[ends <= early].mean()),
+            "drift_late": float(w1[ends > ends[-1] - late].mean())}  # fmt: skip
+
+
+def numbers_table(runs: dict, **kw) -> str:
+    """``run_numbers`` of each named run as an aligned text table."""
+    target = kw.get("target", 0.8)
+    head = (f"{'':31}{'accuracy':>9}{f'steps to {target:.0%}':>14}{'σ_B start → end':>18}"
+            f"{'drift early / late':>20}")  # fmt: skip
+    rows = [head]
+    for name, run in runs.items():
+        n = run_numbers(run, **kw)
+        rows.append(f"{name:31}{num(100 * n['accuracy'], 1):>8}%{n['steps_to'] or 'never'!s:>14}"
+                    f"{sci(n['sigma_start']):>9} → {sci(n['sigma_end']):<6}"
+                    f"{sci(n['drift_early']):>11} / {sci(n['drift_late']):<6}")  # fmt: skip
+    return "\n".join(rows)
