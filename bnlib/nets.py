@@ -256,7 +256,7 @@ class _Stack:
         grads = torch.autograd.grad(loss.sum(), self.params)  # each network's own gradient
         with torch.no_grad():
             for p, g, lr in zip(self.params, grads, self.lrs, strict=True):
-                p.sub_(lr * g)
+                p.addcmul_(lr, g, value=-1.0)  # p -= lr * g, in one pass
         return loss.detach()
 
     @torch.no_grad()

@@ -71,6 +71,24 @@ def test_lr_explorer_shows_each_runs_numbers(grid):
         assert f"learning rate {lr:g}:" in dash.figure.get_suptitle()
 
 
+def test_lr_explorer_says_when_a_rate_was_not_trained(grid):
+    dash = f.lr_explorer(grid, lr=30.0)
+    assert set(dash.shown) == {"with BN"}
+    assert dash.figure.get_suptitle() == (
+        f"learning rate 30: without BN not trained, with BN {f.STATE[dash.shown['with BN']['broken']]}"
+    )
+    assert all(len(line.get_xdata()) == 0 for line in dash.figure.axes[0].lines[:1])
+    assert dash.figure.axes[0].get_title().startswith("at the end: — vs ")
+
+
+def test_lr_table_has_a_row_per_rate(grid):
+    rows = f.lr_table(list(grid)).splitlines()
+    assert len(rows) == 2 + 6 and rows[-1].lstrip().startswith("100 ")
+    assert "not trained" in rows[-1] and "not trained" not in rows[2]
+    r = next(r for r in grid if r.config.lr == 0.3 and not r.config.bn)
+    assert f.sci(f.mean_drift(r)) in rows[2]
+
+
 def test_broken_means_nan_or_a_loss_no_lower_than_at_the_start():
     assert not f.broken(fake_run([0.1, 0.1], [1, 1], loss=[2.3, 2.29]))  # stuck, still creeping
     assert f.broken(fake_run([0.1, 0.1], [1, 1], loss=[2.3, 2.4]))  # saturated

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from bnlib.data import load_mnist, normalize_input
@@ -19,10 +20,9 @@ INIT_SHORT = {"gaussian": "small", "xavier": "Xavier", "he": "He"}
 INIT_COLOR = {"gaussian": PALETTE["orange"], "xavier": PALETTE["green"], "he": PALETTE["blue"]}
 BN_COLOR = {False: PALETTE["red"], True: PALETTE["blue"]}
 BN_LABEL = {False: "without BN", True: "with BN"}
+PERCENTILE_STYLE = (":", "-", "--")  # 15th, 50th, 85th
 LAYER = 2  # the last hidden layer (0-based), as in the paper's Figure 1
-VERDICT = {(False, False): "both train", (True, False): "training breaks without BN",
-           (False, True): "training breaks with BN only",
-           (True, True): "training breaks with and without BN"}  # fmt: skip
+STATE = {False: "trains", True: "breaks"}
 
 
 def sci(v: float) -> str:
@@ -51,14 +51,16 @@ def propagation(max_depth: int = 20, width: int = 100, seed: int = 0) -> Dashboa
     fig, axes = new_figure(1, 3, width=14, height=4.9, sharey=True)
     lines, notes = {}, {}
     for ax, act in zip(axes, ACTS, strict=True):
-        ax.axhline(1.0, ls="--", color="0.4", lw=1.2, label="with BN: σ_B = 1 in every layer")
+        ax.axhline(
+            1.0, ls="--", color="0.4", lw=1.2, label=r"with BN: $\sigma_B$ = 1 in every layer"
+        )
         for k, (init, label) in enumerate(INIT_LABEL.items()):
             (lines[act, init],) = ax.plot([], [], "o-", ms=3, color=INIT_COLOR[init], label=label)
             notes[act, init] = ax.text(0.97, 0.96 - 0.075 * k, "", transform=ax.transAxes,
                                        ha="right", va="top", color=INIT_COLOR[init])  # fmt: skip
         ax.set(yscale="log", ylim=(1e-12, 1e6), title=act, xlabel="layer")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes[0].set_ylabel("σ_B of the layer's input z\n(RMS over its units)")
+    axes[0].set_ylabel("$\\sigma_B$ of the layer's input z\n(RMS over its units)")
     fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=4)
     cache: dict[float, dict] = {}
 
@@ -93,12 +95,13 @@ def percentiles_over_steps(runs: dict, layer: int = LAYER):
     fig, axes = new_figure(1, len(runs), width=6 * len(runs), height=4.2, sharey=True)
     for ax, (title, run) in zip(np.atleast_1d(axes), runs.items(), strict=True):
         u = typical_unit(run.z, layer)
-        for k, (p, ls) in enumerate(zip(PERCENTILES, (":", "-", "--"), strict=True)):
-            values = run.z.percentiles[:, layer, u, k]
-            ax.plot(run.steps, values, ls, color=BN_COLOR[run.config.bn], label=f"{p}th percentile")
+        for k, ls in enumerate(PERCENTILE_STYLE):
+            ax.plot(run.steps, run.z.percentiles[:, layer, u, k], ls, color=BN_COLOR[run.config.bn])
         ax.set(title=f"{title}: unit {u} of layer {layer + 1}", xlabel="training step")
-        ax.legend(loc="lower right")
     np.atleast_1d(axes)[0].set_ylabel("input z of the sigmoid")
+    styles = [Line2D([], [], ls=ls, color="0.3") for ls in PERCENTILE_STYLE]
+    fig.legend(styles, [f"{p}th percentile" for p in PERCENTILES], loc="outside lower center",
+               ncol=3)  # fmt: skip
     return fig
 
 
@@ -148,7 +151,7 @@ def lr_summary(runs: list):
              ylabel="mean W1 drift per probe interval")  # fmt: skip
     ax_a.set(xscale="log", xlabel="learning rate", ylabel="test accuracy at the end (%)",
              title="accuracy (× = training broke)", ylim=(0, 100))  # fmt: skip
-    ax_a.legend(loc="lower left")
+    ax_a.legend(loc="center left")
     return fig
 
 
@@ -162,7 +165,8 @@ def quick_lr_grid(steps: int = 200) -> tuple:
     """The notebook's learning-rate grid, trained for fewer steps (tests and benchmarks)."""
     from bnlib.nets import NetConfig, train_many
 
-    configs = [NetConfig(lr=lr, bn=bn) for bn in (False, True) for lr in (0.3, 1, 3, 10, 30, 100)]
+    configs = [NetConfig(lr=lr) for lr in (0.3, 1, 3, 10)]  # without BN: broken from 10 on
+    configs += [NetConfig(lr=lr, bn=True) for lr in (0.3, 1, 3, 10, 30, 100)]
     data = normalize_input(load_mnist())
     return tuple(train_many(configs, data, steps, range(0, steps + 1, 50)))
 
@@ -178,44 +182,46 @@ def lr_explorer(runs=None, lr: float = 3.0) -> Dashboard:
     lines = {}
     for bn in (False, True):
         kw = {"color": BN_COLOR[bn], "label": BN_LABEL[bn]}
-        lines["acc", bn], lines["drift", bn] = (
-            ax_a.plot([], [], **kw)[0],
-            ax_d.plot([], [], **kw)[0],
+        (lines["acc", bn],), (lines["drift", bn],) = (
+            ax_a.plot([], [], **kw),
+            ax_d.plot([], [], **kw),
         )
-        for p, ls in zip(PERCENTILES, (":", "-", "--"), strict=True):
-            label = f"{BN_LABEL[bn]}: 50th (15th, 85th dotted, dashed)" if p == 50 else None
-            (lines[p, bn],) = ax_p.plot([], [], ls, color=BN_COLOR[bn], label=label)
+        for p, ls in zip(PERCENTILES, PERCENTILE_STYLE, strict=True):
+            (lines[p, bn],) = ax_p.plot([], [], ls, color=BN_COLOR[bn])
     end = runs[0].steps[-1]
     ax_a.set(xlim=(0, end), ylim=(0, 100), xlabel="training step", ylabel="test accuracy (%)")
     ax_d.set(xlim=(0, end), ylim=(1e-3, 1e3), yscale="log", xlabel="training step",
              ylabel="W1 drift of layer 3's input\nper probe interval")  # fmt: skip
     ax_p.set(xlim=(0, end), xlabel="training step", ylabel="input z of a typical\nlayer-3 sigmoid")
     ax_a.legend(loc="lower right")
-    ax_p.legend(loc="lower left", fontsize=11)
+
+    def curves(r, d) -> list:
+        """(x, y) of run r's lines: accuracy, drift, the typical unit's three percentiles."""
+        u = typical_unit(r.z, LAYER)
+        pct = [(r.steps, r.z.percentiles[:, LAYER, u, k]) for k in range(len(PERCENTILES))]
+        return [(r.steps, 100 * r.test_acc), (r.steps[1:], d), *pct]
 
     def update(lr: float) -> dict:
-        shown, lo, hi = {}, [], []
+        shown, z = {}, []
         for bn in (False, True):
-            r = grid[lr, bn]
-            lines["acc", bn].set_data(r.steps, 100 * r.test_acc)
-            lines["drift", bn].set_data(r.steps[1:], drift[lr, bn])
-            u = typical_unit(r.z, LAYER)
-            for k, p in enumerate(PERCENTILES):
-                lines[p, bn].set_data(r.steps, r.z.percentiles[:, LAYER, u, k])
-            values = r.z.percentiles[:, LAYER, u]
-            lo.append(np.nanmin(values)), hi.append(np.nanmax(values))
-            shown[BN_LABEL[bn]] = {"accuracy": float(r.test_acc[-1]), "drift": float(np.mean(
-                drift[lr, bn])), "broken": broken(r)}  # fmt: skip
-        pad = 0.1 * (max(hi) - min(lo)) + 0.1
-        ax_p.set_ylim(min(lo) - pad, max(hi) + pad)
-        a, b = (shown[BN_LABEL[bn]] for bn in (False, True))
-        ax_a.set_title(
-            f"at the end: {num(100 * a['accuracy'], 1)}% vs {num(100 * b['accuracy'], 1)}%"
-        )
-        ax_d.set_title(f"mean drift: {sci(a['drift'])} vs {sci(b['drift'])}")
-        ax_p.set_title("one unit's input over training")
-        verdict = VERDICT[a["broken"], b["broken"]]
-        fig.suptitle(f"learning rate {lr:g}: {verdict} (without BN vs with BN)")
+            r = grid.get((lr, bn))  # None: not trained at this learning rate
+            data = [([], [])] * 5 if r is None else curves(r, drift[lr, bn])
+            for key, xy in zip(["acc", "drift", *PERCENTILES], data, strict=True):
+                lines[key, bn].set_data(*xy)
+            if r is not None:
+                z += [y for _, y in data[2:]]
+                shown[BN_LABEL[bn]] = {"accuracy": float(r.test_acc[-1]), "broken": broken(r),
+                                       "drift": float(np.mean(drift[lr, bn]))}  # fmt: skip
+        lo, hi = np.nanmin(np.concatenate(z)), np.nanmax(np.concatenate(z))
+        ax_p.set_ylim(lo - 0.1 * (hi - lo) - 0.1, hi + 0.1 * (hi - lo) + 0.1)
+        ab = [shown.get(BN_LABEL[bn]) for bn in (False, True)]
+        acc = [f"{num(100 * s['accuracy'], 1)}%" if s else "—" for s in ab]
+        ax_a.set_title(f"at the end: {acc[0]} vs {acc[1]}")
+        ax_d.set_title("mean drift: " + " vs ".join(sci(s["drift"]) if s else "—" for s in ab))
+        ax_p.set_title("a unit's 15th, 50th, 85th percentiles\n(dotted, solid, dashed)")
+        verdict = [f"{BN_LABEL[bn]} {STATE[s['broken']] if s else 'not trained'}"
+                   for bn, s in zip((False, True), ab, strict=True)]  # fmt: skip
+        fig.suptitle(f"learning rate {lr:g}: " + ", ".join(verdict))
         return shown
 
     lrs = sorted({r.config.lr for r in runs})
@@ -237,7 +243,7 @@ def remedies_figure(pairs: dict, layer: int = LAYER):
         axes[0, col].set(title=name, yscale="log")
         axes[1, col].set(xlabel="training step", yscale="log")
     axes[0, 0].set_ylabel("W1 drift of layer 3's\ninput per probe interval")
-    axes[1, 0].set_ylabel("σ_B of layer 3's input\n(RMS over units)")
+    axes[1, 0].set_ylabel("$\\sigma_B$ of layer 3's input\n(RMS over units)")
     axes[0, 0].legend(loc="upper right")
     return fig
 
@@ -264,4 +270,24 @@ def numbers_table(runs: dict, **kw) -> str:
         rows.append(f"{name:31}{num(100 * n['accuracy'], 1):>8}%{n['steps_to'] or 'never'!s:>14}"
                     f"{sci(n['sigma_start']):>9} → {sci(n['sigma_end']):<6}"
                     f"{sci(n['drift_early']):>11} / {sci(n['drift_late']):<6}")  # fmt: skip
+    return "\n".join(rows)
+
+
+def lr_table(runs: list) -> str:
+    """Per learning rate, without and with BN: the mean drift of layer 3's input, the final
+    accuracy (or BROKE) and the median over units of each unit's median input z at the end."""
+    grid = {(r.config.lr, r.config.bn): r for r in runs}
+    head = f"{'drift':>8}{'accuracy':>10}{'median z':>10}"
+    rows = [f"{'':8}{'without BN':^28}   {'with BN':^28}", f"{'lr':>5}   {head}   {head}"]
+    for lr in sorted({lr for lr, _ in grid}):
+        cells = []
+        for bn in (False, True):
+            r = grid.get((lr, bn))
+            if r is None:
+                cells.append(f"{'not trained':>28}")
+                continue
+            acc = "BROKE" if broken(r) else f"{num(100 * r.test_acc[-1], 1)}%"
+            z = np.median(r.z.percentiles[-1, LAYER, :, 1])
+            cells.append(f"{sci(mean_drift(r)):>8}{acc:>10}{sci(z):>10}")
+        rows.append(f"{lr:>5g}   " + "   ".join(cells))
     return "\n".join(rows)
