@@ -44,7 +44,7 @@ def digits(n: int = 256) -> np.ndarray:
 
 @register
 @styled
-def propagation(max_depth: int = 20, width: int = 100, seed: int = 0) -> Dashboard:
+def propagation(depth: int = 20, max_depth: int = 25, width: int = 100, seed: int = 0) -> Dashboard:
     """σ_B of each layer's input at init, for 3 activations x 3 inits; depth and scale sliders."""
     x = digits()
     weights = [w.astype(x.dtype) for w in unit_weights((x.shape[1],) + (width,) * max_depth, seed)]
@@ -84,7 +84,7 @@ def propagation(max_depth: int = 20, width: int = 100, seed: int = 0) -> Dashboa
 
     return Dashboard(
         "input normalised, deeper layers not", fig, update, target_ms=1000,
-        depth=slider("depth (layers)", max_depth, 2, max_depth, 1),
+        depth=slider("depth (layers)", depth, 2, max_depth, 1),
         gain=slider("init scale ×", 1.0, 0.5, 2.0, 0.05),
     )  # fmt: skip
 
