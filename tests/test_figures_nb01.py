@@ -44,7 +44,8 @@ def test_propagation_relu_he_compounds_the_scale():
     dash.controls["gain"].value = 1.1
     assert dash.shown["relu/he"] / base == pytest.approx(1.1**12, rel=1e-9)
     texts = [t.get_text() for ax in dash.figure.axes for t in ax.texts]
-    assert any(t.startswith("He: ") and t.endswith("at layer 12") for t in texts)
+    assert texts.count("$\\sigma_B$ at layer 12:") == 3
+    assert f"He: {f.sigma_text(dash.shown['relu/he'])}" in texts
 
 
 def test_sigma_text_floors_rounding_noise():

@@ -48,20 +48,21 @@ def propagation(depth: int = 20, max_depth: int = 25, width: int = 100, seed: in
     """σ_B of each layer's input at init, for 3 activations x 3 inits; depth and scale sliders."""
     x = digits()
     weights = [w.astype(x.dtype) for w in unit_weights((x.shape[1],) + (width,) * max_depth, seed)]
-    fig, axes = new_figure(1, 3, width=14, height=4.9, sharey=True)
+    fig, axes = new_figure(1, 3, width=9.5, height=4.8, sharey=True)
     lines, notes = {}, {}
+    heads = [ax.text(0.96, 0.96, "", transform=ax.transAxes, ha="right", va="top") for ax in axes]
     for ax, act in zip(axes, ACTS, strict=True):
         ax.axhline(
             1.0, ls="--", color="0.4", lw=1.2, label=r"with BN: $\sigma_B$ = 1 in every layer"
         )
         for k, (init, label) in enumerate(INIT_LABEL.items()):
             (lines[act, init],) = ax.plot([], [], "o-", ms=3, color=INIT_COLOR[init], label=label)
-            notes[act, init] = ax.text(0.97, 0.96 - 0.075 * k, "", transform=ax.transAxes,
+            notes[act, init] = ax.text(0.96, 0.885 - 0.075 * k, "", transform=ax.transAxes,
                                        ha="right", va="top", color=INIT_COLOR[init])  # fmt: skip
         ax.set(yscale="log", ylim=(1e-12, 1e6), title=act, xlabel="layer")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0].set_ylabel("$\\sigma_B$ of the layer's input z\n(RMS over its units)")
-    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=4)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=2)
     cache: dict[float, dict] = {}
 
     def update(depth: int, gain: float) -> dict:
@@ -75,11 +76,10 @@ def propagation(depth: int = 20, max_depth: int = 25, width: int = 100, seed: in
         for ax in axes:
             ax.set_xlim(0.5, depth + 0.5)
         for (act, init), note in notes.items():
-            note.set_text(
-                f"{INIT_SHORT[init]}: {sigma_text(shown[f'{act}/{init}'])} at layer {depth}"
-            )
-        fig.suptitle(f"Normalised MNIST digits through {depth} layers at init, "
-                     f"every weight std × {gain:.2f}")  # fmt: skip
+            note.set_text(f"{INIT_SHORT[init]}: {sigma_text(shown[f'{act}/{init}'])}")
+        for head in heads:
+            head.set_text(f"$\\sigma_B$ at layer {depth}:")
+        fig.suptitle(f"Normalised digits through {depth} layers at init, weight stds × {gain:.2f}")
         return shown
 
     return Dashboard(
@@ -92,7 +92,7 @@ def propagation(depth: int = 20, max_depth: int = 25, width: int = 100, seed: in
 @styled
 def percentiles_over_steps(runs: dict, layer: int = LAYER):
     """The paper's Figure 1 (b, c): a typical unit's 15th/50th/85th input percentiles."""
-    fig, axes = new_figure(1, len(runs), width=6 * len(runs), height=4.2, sharey=True)
+    fig, axes = new_figure(1, len(runs), width=5 * len(runs), height=4.4, sharey=True)
     for ax, (title, run) in zip(np.atleast_1d(axes), runs.items(), strict=True):
         u = typical_unit(run.z, layer)
         for k, ls in enumerate(PERCENTILE_STYLE):
@@ -108,7 +108,7 @@ def percentiles_over_steps(runs: dict, layer: int = LAYER):
 @styled
 def drift_over_steps(runs: dict):
     """W1 drift of every layer's input between consecutive probes, one panel per run."""
-    fig, axes = new_figure(1, len(runs), width=6 * len(runs), height=4.2, sharey=True)
+    fig, axes = new_figure(1, len(runs), width=5 * len(runs), height=4.2, sharey=True)
     colors = [PALETTE["sky"], PALETTE["green"], PALETTE["purple"], PALETTE["black"]]
     for ax, (title, run) in zip(np.atleast_1d(axes), runs.items(), strict=True):
         w1 = layer_drift(run.z).w1  # (P - 1, L)
@@ -137,7 +137,7 @@ def broken(run) -> bool:
 @styled
 def lr_summary(runs: list):
     """Mean drift of the last hidden layer's input and final accuracy, against the lr."""
-    fig, (ax_d, ax_a) = new_figure(1, 2, width=12, height=4.2)
+    fig, (ax_d, ax_a) = new_figure(1, 2, width=10, height=4.2)
     for bn in (False, True):
         rs = sorted((r for r in runs if r.config.bn == bn), key=lambda r: r.config.lr)
         lr = [r.config.lr for r in rs]
@@ -174,13 +174,16 @@ def quick_lr_grid(steps: int = 200) -> tuple:
 @register
 @styled
 def lr_explorer(runs=None, lr: float = 3.0) -> Dashboard:
-    """Pick a learning rate from a trained grid: accuracy, drift and a unit's percentiles."""
+    """Pick a learning rate from a trained grid: accuracy, drift, and a unit's percentiles
+    without BN and with BN (the paper's Figure 1 b, c at that rate)."""
     runs = list(quick_lr_grid() if runs is None else runs)
     grid = {(r.config.lr, r.config.bn): r for r in runs}
     drift = {key: layer_drift(r.z).w1[:, LAYER] for key, r in grid.items()}
-    fig, (ax_a, ax_d, ax_p) = new_figure(1, 3, width=15, height=4.6)
+    fig, axes = new_figure(2, 2, width=9.5, height=7.2)
+    (ax_a, ax_d), pct_axes = axes
+    pct_axes[1].sharey(pct_axes[0])
     lines = {}
-    for bn in (False, True):
+    for bn, ax_p in zip((False, True), pct_axes, strict=True):
         kw = {"color": BN_COLOR[bn], "label": BN_LABEL[bn]}
         (lines["acc", bn],), (lines["drift", bn],) = (
             ax_a.plot([], [], **kw),
@@ -188,37 +191,44 @@ def lr_explorer(runs=None, lr: float = 3.0) -> Dashboard:
         )
         for p, ls in zip(PERCENTILES, PERCENTILE_STYLE, strict=True):
             (lines[p, bn],) = ax_p.plot([], [], ls, color=BN_COLOR[bn])
+        ax_p.set(xlabel="training step")
     end = runs[0].steps[-1]
-    ax_a.set(xlim=(0, end), ylim=(0, 100), xlabel="training step", ylabel="test accuracy (%)")
-    ax_d.set(xlim=(0, end), ylim=(1e-3, 1e3), yscale="log", xlabel="training step",
-             ylabel="W1 drift of layer 3's input\nper probe interval")  # fmt: skip
-    ax_p.set(xlim=(0, end), xlabel="training step", ylabel="input z of a typical\nlayer-3 sigmoid")
+    for ax in axes.flat:
+        ax.set_xlim(0, end)
+    ax_a.set(ylim=(0, 100), ylabel="test accuracy (%)")
+    ax_d.set(
+        ylim=(1e-3, 1e3), yscale="log", ylabel="W1 drift of layer 3's\ninput per probe interval"
+    )
+    pct_axes[0].set_ylabel("input z of a typical\nlayer-3 sigmoid")
+    styles = [Line2D([], [], ls=ls, color="0.3") for ls in PERCENTILE_STYLE]
+    fig.legend(styles, [f"{p}th percentile" for p in PERCENTILES], loc="outside lower center",
+               ncol=3)  # fmt: skip
     ax_a.legend(loc="lower right")
 
     def curves(r, d) -> list:
         """(x, y) of run r's lines: accuracy, drift, the typical unit's three percentiles."""
         u = typical_unit(r.z, LAYER)
         pct = [(r.steps, r.z.percentiles[:, LAYER, u, k]) for k in range(len(PERCENTILES))]
-        return [(r.steps, 100 * r.test_acc), (r.steps[1:], d), *pct]
+        return [(r.steps, 100 * r.test_acc), (r.steps[1:], d), *pct], u
 
     def update(lr: float) -> dict:
         shown, z = {}, []
-        for bn in (False, True):
+        for bn, ax_p in zip((False, True), pct_axes, strict=True):
             r = grid.get((lr, bn))  # None: not trained at this learning rate
-            data = [([], [])] * 5 if r is None else curves(r, drift[lr, bn])
+            data, u = ([([], [])] * 5, None) if r is None else curves(r, drift[lr, bn])
             for key, xy in zip(["acc", "drift", *PERCENTILES], data, strict=True):
                 lines[key, bn].set_data(*xy)
+            ax_p.set_title(f"{BN_LABEL[bn]}: " + ("not trained" if r is None else f"unit {u}"))
             if r is not None:
                 z += [y for _, y in data[2:]]
                 shown[BN_LABEL[bn]] = {"accuracy": float(r.test_acc[-1]), "broken": broken(r),
                                        "drift": float(np.mean(drift[lr, bn]))}  # fmt: skip
         lo, hi = np.nanmin(np.concatenate(z)), np.nanmax(np.concatenate(z))
-        ax_p.set_ylim(lo - 0.1 * (hi - lo) - 0.1, hi + 0.1 * (hi - lo) + 0.1)
+        pct_axes[0].set_ylim(lo - 0.1 * (hi - lo) - 0.1, hi + 0.1 * (hi - lo) + 0.1)
         ab = [shown.get(BN_LABEL[bn]) for bn in (False, True)]
         acc = [f"{num(100 * s['accuracy'], 1)}%" if s else "—" for s in ab]
         ax_a.set_title(f"at the end: {acc[0]} vs {acc[1]}")
         ax_d.set_title("mean drift: " + " vs ".join(sci(s["drift"]) if s else "—" for s in ab))
-        ax_p.set_title("a unit's 15th, 50th, 85th percentiles\n(dotted, solid, dashed)")
         verdict = [f"{BN_LABEL[bn]} {STATE[s['broken']] if s else 'not trained'}"
                    for bn, s in zip((False, True), ab, strict=True)]  # fmt: skip
         fig.suptitle(f"learning rate {lr:g}: " + ", ".join(verdict))
@@ -233,7 +243,7 @@ def lr_explorer(runs=None, lr: float = 3.0) -> Dashboard:
 def remedies_figure(pairs: dict, layer: int = LAYER):
     """Per remedy (column): drift of layer 3's input and its σ_B over training, without/with BN."""
     n = len(pairs)
-    fig, axes = new_figure(2, n, width=3.7 * n, height=6.8, sharex=True, sharey="row")
+    fig, axes = new_figure(2, n, width=2.75 * n, height=6.4, sharex=True, sharey="row")
     axes = axes.reshape(2, n)
     for col, (name, runs) in enumerate(pairs.items()):
         for run in runs:
