@@ -132,9 +132,10 @@ def _tensors(data, dtype: torch.dtype):
 def _threads(n: int):
     """torch on ``n`` threads inside the block, then as before.
 
-    One thread is the default: as fast as two on these small matrices when
-    other work shares the cores, never stalled waiting for a busy core, and
-    the same numbers on every machine.
+    One thread is the default. Two are faster only on an idle machine; when
+    other work shares the cores, every small operation waits for a busy core
+    and training slows down many times over. With a fixed count the numbers
+    also do not depend on how many threads torch was given (tests/test_nets.py).
     """
     before = torch.get_num_threads()
     torch.set_num_threads(n)
@@ -154,13 +155,13 @@ def train(config: NetConfig, data, steps: int, probe_steps: Iterable[int] = (0,)
     eval mode for the test loss and accuracy. ``train_many`` computes the same.
     """
     probe = _check_steps(steps, probe_steps)
-    x, y, xt, yt = _tensors(data, dtype)
+    probe_at, (x, y, xt, yt) = set(probe), _tensors(data, dtype)
     with _threads(threads):
         model = mnist_mlp(config, x.shape[1], int(y.max()) + 1).to(dtype)
         opt = torch.optim.SGD(model.parameters(), lr=config.lr)
         batches, rows, losses = _batches(model.generator, len(x), batch_size), [], np.zeros(steps)
         for step in progress(range(steps + 1), desc=f"train {config.activation}"):
-            if step in probe:
+            if step in probe_at:
                 rows.append(_probe(model, xt, yt))
             if step == steps:
                 break
@@ -180,6 +181,7 @@ def _probe(model: torch.nn.Sequential, xt, yt) -> list[np.ndarray]:
     hooks = [m.register_forward_pre_hook(lambda _, inp: seen.append(inp[0]))
              for m in model if isinstance(m, tuple(_G.values()))]  # fmt: skip
     saved = [b.clone() for b in model.buffers()]
+    model.train()
     model(xt)  # train mode: the hooks record z (N, C) of each layer
     for b, s in zip(model.buffers(), saved, strict=True):
         b.copy_(s)  # running statistics as they were
@@ -278,13 +280,13 @@ def train_many(configs: Sequence[NetConfig], data, steps: int,
                threads: int = 1, dtype=torch.float32) -> list[Run]:  # fmt: skip
     """``[train(c, data, ...) for c in configs]``, computed several networks at a time.
 
-    Networks sharing activation, BN and widths train together as one stack
+    Networks sharing activation, BN, depth and width train together as one stack
     (batched matrix products; one BN channel per network and unit), each with
     its own seed, init, mini-batches and learning rate. Equal to ``train`` up
     to float rounding (tests/test_nets.py).
     """
     probe = _check_steps(steps, probe_steps)
-    x, y, xt, yt = _tensors(data, dtype)
+    probe_at, (x, y, xt, yt) = set(probe), _tensors(data, dtype)
     groups: dict[tuple, list[int]] = {}
     for i, c in enumerate(configs):
         groups.setdefault((c.activation, c.bn, c.depth, c.width), []).append(i)
@@ -296,7 +298,7 @@ def train_many(configs: Sequence[NetConfig], data, steps: int,
             rows, losses = [], torch.zeros(len(members), steps, dtype=dtype)
             desc = f"train {len(members)} {act}{' + BN' if bn else ''} nets"
             for step in progress(range(steps + 1), desc=desc):
-                if step in probe:
+                if step in probe_at:
                     rows.append(stack.probe(xt, yt))
                 if step == steps:
                     break

@@ -19,6 +19,7 @@ from bnlib.shift import (
     propagate,
     quantile_levels,
     summarize,
+    typical_unit,
     unit_weights,
     w1_from_quantiles,
     wasserstein1,
@@ -199,3 +200,15 @@ def test_layer_drift_refuses_bad_input(rng):
         ),
     ):
         layer_drift(flat)
+
+
+def test_typical_unit_is_the_median_mover(rng):
+    moves = np.array([0.0, 3.0, 1.0, 2.0, 4.0])  # unit 3 moved the median amount
+    base = rng.standard_normal((500, 5))
+    s = Summary(
+        *(np.stack(a)[:, None] for a in zip(summarize(base), summarize(base + moves), strict=True))
+    )
+    assert typical_unit(s, 0) == 3
+    broken = s._replace(quantiles=s.quantiles.copy())
+    broken.quantiles[-1, 0, [1, 4]] = np.nan  # two units with NaN records: the median of the rest
+    assert typical_unit(broken, 0) == 2
