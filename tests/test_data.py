@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bnlib import data
-from bnlib.data import MNIST_SHA256, load_mnist, mnist_path
+from bnlib.data import MNIST_SHA256, load_mnist, mnist_path, normalize_input
 
 
 @pytest.fixture(scope="module")
@@ -106,3 +106,14 @@ def test_clear_error_when_the_file_is_missing(tmp_path, monkeypatch):
 def test_bad_split_sizes(n_test, says):
     with pytest.raises(ValueError, match=re.escape(says)):
         load_mnist(n_test=n_test)
+
+
+def test_normalize_input_uses_one_channel_and_the_training_statistics(mnist):
+    normed = normalize_input(mnist)
+    assert normed.x_train.shape == mnist.x_train.shape and normed.x_train.dtype == np.float32
+    assert abs(float(normed.x_train.mean())) < 1e-4
+    assert float(normed.x_train.std()) == pytest.approx(1.0, abs=1e-4)
+    mu, var = mnist.x_train.mean(dtype=np.float64), mnist.x_train.var(dtype=np.float64)
+    back = normed.x_test * np.sqrt(var + 1e-5) + mu  # the test set: training statistics
+    np.testing.assert_allclose(back, mnist.x_test, atol=1e-5)
+    assert normed.y_test is mnist.y_test
