@@ -22,9 +22,12 @@ precise BN             precise.precise_bn          nets.precise_bn (torch model)
 epsilon                eps=1e-5                    ``eps=1e-5``
 =====================  ==========================  ==========================
 
-Modules: functional, inference, layers, precise, tracking, gradcheck (numpy
-only); nets (torch); viz and widgets (matplotlib, ipywidgets); checks
-(exercises). Importing bnlib changes no global setting.
+Modules, numpy only: functional, inference, layers, gradcheck (the core);
+precise, tracking (statistics for inference); activations, mlp, losses,
+train, toys (small numpy networks); data, shift, metrics. nets is the one
+module that imports torch. viz, widgets and figures draw (matplotlib,
+ipywidgets); checks and exercises check exercises; progress shows progress
+bars. Importing bnlib changes no global setting.
 """
 
 __version__ = "0.1.0"

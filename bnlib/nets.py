@@ -1,15 +1,312 @@
 """PyTorch networks and training for the notebooks (the one bnlib module that imports torch).
 
-Precise BN: recompute running statistics exactly after training.
+The paper's MNIST network (§4.1): 784-100-100-100-10, y = g(Wu + b), BN
+optionally before each nonlinearity. ``train`` trains one network with
+probes; ``train_many`` trains several at once by stacking their parameters
+(batched matrix products), with the same result as ``train`` on each. Probes
+record, at chosen steps, each hidden layer's input to its nonlinearity (per
+unit: mean, std, percentiles, quantiles; see ``bnlib.shift.Summary``), the
+test loss and the test accuracy. Precise BN recomputes running statistics.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
+import numpy as np
 import torch
+import torch.nn.functional as F
+
+from bnlib.progress import progress
+from bnlib.shift import INITS, SMALL_STD, Summary, init_std, summarize
 
 _BN = (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d, torch.nn.BatchNorm3d)
+_G = {"sigmoid": torch.nn.Sigmoid, "tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}
+
+
+@dataclass(frozen=True)
+class NetConfig:
+    """One network and its training: same config, same run (the seed fixes init and batches)."""
+
+    activation: str = "sigmoid"
+    bn: bool = False
+    init: str = "gaussian"  # "gaussian" (std init_std), "xavier" or "he"
+    lr: float = 0.5  # plain SGD
+    seed: int = 0
+    init_std: float = SMALL_STD
+    depth: int = 3  # hidden layers
+    width: int = 100  # units per hidden layer
+
+    def __post_init__(self):
+        if self.activation not in _G:
+            raise ValueError(f"activation must be one of {tuple(_G)} (got {self.activation!r})")
+        if self.init not in INITS:
+            raise ValueError(f"init must be one of {INITS} (got {self.init!r})")
+        if not (np.isfinite(self.lr) and self.lr > 0):
+            raise ValueError(f"lr must be a finite number > 0 (got {self.lr!r})")
+        for name in ("depth", "width"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be an integer >= 1 (got {value!r})")
+
+
+def mnist_mlp(config: NetConfig, n_in: int = 784, n_out: int = 10) -> torch.nn.Sequential:
+    """(Linear -> [BatchNorm1d] -> g) per hidden layer, then Linear (softmax is in the loss).
+
+    With BN the Linear layers before it have no bias: BN's beta replaces it
+    (paper §3.2). Weights ~ N(0, init_std(...)^2) drawn layer by layer from a
+    ``torch.Generator`` seeded with ``config.seed`` (kept as ``model.generator``); biases 0.
+    """
+    sizes, layers = (n_in,) + (config.width,) * config.depth, []
+    for a, b in itertools.pairwise(sizes):
+        layers.append(torch.nn.Linear(a, b, bias=not config.bn))
+        layers += [torch.nn.BatchNorm1d(b)] if config.bn else []
+        layers.append(_G[config.activation]())
+    model = torch.nn.Sequential(*layers, torch.nn.Linear(sizes[-1], n_out))
+    gen = torch.Generator().manual_seed(config.seed)
+    with torch.no_grad():
+        for lin in (m for m in model if isinstance(m, torch.nn.Linear)):
+            std = init_std(config.init, lin.in_features, lin.out_features, config.init_std)
+            lin.weight.copy_(std * torch.randn(lin.weight.shape, generator=gen))  # (out, in)
+            if lin.bias is not None:
+                lin.bias.zero_()
+    model.generator = gen  # train() continues it for the mini-batch order
+    return model
+
+
+@dataclass
+class Run:
+    """What ``train`` records. P probes at ``steps``; z: a ``Summary`` of (P, L, C, ...)."""
+
+    config: NetConfig
+    steps: np.ndarray  # (P,)
+    test_loss: np.ndarray  # (P,)
+    test_acc: np.ndarray  # (P,) in [0, 1]
+    train_loss: np.ndarray  # (S,) loss of each step's mini-batch
+    z: Summary = field(repr=False)  # each hidden layer's input to its nonlinearity
+
+    @property
+    def diverged_at(self) -> int | None:
+        """The first step whose loss was not finite (training broke), else None."""
+        bad = np.flatnonzero(~np.isfinite(self.train_loss))
+        return int(bad[0]) if bad.size else None
+
+    def steps_to(self, accuracy: float) -> int | None:
+        """The first probed step with test accuracy >= ``accuracy``, else None."""
+        hit = np.flatnonzero(self.test_acc >= accuracy)
+        return int(self.steps[hit[0]]) if hit.size else None
+
+
+def _record(config, steps, rows, losses) -> Run:
+    cols = [np.stack(c) for c in zip(*rows, strict=True)]  # each (P, ...)
+    return Run(config, np.asarray(steps), cols[0], cols[1], losses, Summary(*cols[2:]))
+
+
+def _check_steps(steps: int, probe_steps) -> list[int]:
+    if not isinstance(steps, int | np.integer) or steps < 0:
+        raise ValueError(f"steps must be an integer >= 0 (got {steps!r})")
+    probe = sorted({int(s) for s in probe_steps})
+    if not probe or probe[0] < 0 or probe[-1] > steps:
+        raise ValueError(f"probe_steps must be steps in 0..{steps}, at least one (got {probe})")
+    return probe
+
+
+def _batches(gen: torch.Generator, n: int, batch_size: int):
+    """Mini-batch indices forever: shuffle each epoch, drop the incomplete last batch."""
+    if not 0 < batch_size <= n:
+        raise ValueError(f"batch_size must be in 1..{n}, the training set size (got {batch_size})")
+    while True:
+        perm = torch.randperm(n, generator=gen)
+        yield from perm[: n - n % batch_size].view(-1, batch_size)
+
+
+def _tensors(data, dtype: torch.dtype):
+    x, y, xt, yt = (torch.from_numpy(np.asarray(a)) for a in data)
+    return x.to(dtype), y.long(), xt.to(dtype), yt.long()
+
+
+@contextmanager
+def _threads(n: int):
+    """torch on ``n`` threads inside the block, then as before.
+
+    One thread is the default. Two are faster only on an idle machine; when
+    other work shares the cores, every small operation waits for a busy core
+    and training slows down many times over. With a fixed count the numbers
+    also do not depend on how many threads torch was given (tests/test_nets.py).
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def train(config: NetConfig, data, steps: int, probe_steps: Iterable[int] = (0,), *,
+          batch_size: int = 60, threads: int = 1, dtype=torch.float32) -> Run:  # fmt: skip
+    """Train one ``mnist_mlp`` by SGD on ``data`` (a ``bnlib.data.MNIST``), probing as it goes.
+
+    A probe runs the test set through the network: in train mode for the
+    inputs of the nonlinearities (BN uses the probe batch's statistics and
+    leaves the running ones alone: what the sigmoid sees in training), in
+    eval mode for the test loss and accuracy. ``train_many`` computes the same.
+    """
+    probe = _check_steps(steps, probe_steps)
+    probe_at, (x, y, xt, yt) = set(probe), _tensors(data, dtype)
+    with _threads(threads):
+        model = mnist_mlp(config, x.shape[1], int(y.max()) + 1).to(dtype)
+        opt = torch.optim.SGD(model.parameters(), lr=config.lr)
+        batches, rows, losses = _batches(model.generator, len(x), batch_size), [], np.zeros(steps)
+        for step in progress(range(steps + 1), desc=f"train {config.activation}"):
+            if step in probe_at:
+                rows.append(_probe(model, xt, yt))
+            if step == steps:
+                break
+            idx = next(batches)  # (B,)
+            loss = F.cross_entropy(model(x[idx]), y[idx])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses[step] = loss.item()
+    return _record(config, probe, rows, losses)
+
+
+@torch.no_grad()
+def _probe(model: torch.nn.Sequential, xt, yt) -> list[np.ndarray]:
+    """Test loss, test accuracy, and the Summary of each nonlinearity's input."""
+    seen = []
+    hooks = [m.register_forward_pre_hook(lambda _, inp: seen.append(inp[0]))
+             for m in model if isinstance(m, tuple(_G.values()))]  # fmt: skip
+    saved = [b.clone() for b in model.buffers()]
+    model.train()
+    model(xt)  # train mode: the hooks record z (N, C) of each layer
+    for b, s in zip(model.buffers(), saved, strict=True):
+        b.copy_(s)  # running statistics as they were
+    for h in hooks:
+        h.remove()
+    model.eval()
+    logits = model(xt)
+    model.train()
+    acc = (logits.argmax(1) == yt).float().mean()
+    return [F.cross_entropy(logits, yt).numpy(), acc.numpy(), *_summary(torch.stack(seen))]
+
+
+def _summary(z: torch.Tensor) -> list[np.ndarray]:
+    """``summarize`` z (..., N, C); NaN for a layer whose z is not finite (training broke)."""
+    z = z.numpy()
+    ok = np.isfinite(z).all(axis=(-2, -1))  # (...,)
+    cols = summarize(np.where(ok[..., None, None], z, 0.0))
+    return [np.where(ok.reshape(ok.shape + (1,) * (c.ndim - ok.ndim)), c, np.nan) for c in cols]
+
+
+def _stacked_bias(linears) -> torch.Tensor | None:
+    """The biases of K Linear layers as (K, 1, out), or None when they have none (BN)."""
+    if linears[0].bias is None:
+        return None
+    return torch.stack([lin.bias.detach()[None] for lin in linears])
+
+
+class _Stack:
+    """K networks of one shape as stacked tensors: W (K, in, out), b (K, 1, out), BN (K * C,)."""
+
+    def __init__(self, configs: Sequence[NetConfig], n_in: int, n_out: int, dtype):
+        models = [mnist_mlp(c, n_in, n_out).to(dtype) for c in configs]  # train()'s init
+        self.gens, self.bn = [m.generator for m in models], configs[0].bn
+        self.g = getattr(torch, configs[0].activation)
+        lins = [[m for m in model if isinstance(m, torch.nn.Linear)] for model in models]
+        per_layer = list(zip(*lins, strict=True))  # the i-th Linear of every network
+        self.W = [torch.stack([lin.weight.detach().T for lin in ls]) for ls in per_layer]
+        self.b = [_stacked_bias(ls) for ls in per_layer]
+        kc = [len(configs) * configs[0].width] * configs[0].depth  # a BN channel per net and unit
+        self.gamma = [torch.ones(n, dtype=dtype) for n in kc]
+        self.beta = [torch.zeros(n, dtype=dtype) for n in kc]
+        self.stats = [(torch.zeros(n, dtype=dtype), torch.ones(n, dtype=dtype)) for n in kc]
+        lr = torch.tensor([c.lr for c in configs], dtype=dtype)
+        self.params, self.lrs = [], []
+        for p in [*self.W, *self.b, *(self.gamma + self.beta if self.bn else [])]:
+            if p is not None:
+                self.params.append(p.requires_grad_())
+                per_net = lr.repeat_interleave(p.shape[0] // len(lr))  # BN: K * C entries
+                self.lrs.append(per_net.view(-1, *[1] * (p.ndim - 1)))
+
+    def forward(self, x: torch.Tensor, mode: str = "train", seen: list | None = None):
+        """x (K, B, n_in) -> logits (K, B, n_out). mode: "train", "probe" (batch statistics,
+        running ones untouched) or "eval"; ``seen`` collects each layer's z (K, B, C)."""
+        for i in range(len(self.W) - 1):
+            z = (
+                torch.bmm(x, self.W[i])
+                if self.b[i] is None
+                else torch.baddbmm(self.b[i], x, self.W[i])
+            )
+            if self.bn:
+                k, m, c = z.shape
+                flat = z.transpose(0, 1).reshape(m, k * c)  # (B, K * C)
+                mean, var = self.stats[i] if mode != "probe" else (None, None)
+                flat = F.batch_norm(flat, mean, var, self.gamma[i], self.beta[i], mode != "eval")
+                z = flat.view(m, k, c).transpose(0, 1)
+            if seen is not None:
+                seen.append(z)
+            x = self.g(z)
+        return torch.baddbmm(self.b[-1], x, self.W[-1])
+
+    def step(self, xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
+        """One SGD step of every network on its own mini-batch; returns the K losses."""
+        loss = F.cross_entropy(self.forward(xb).transpose(1, 2), yb, reduction="none").mean(1)
+        grads = torch.autograd.grad(loss.sum(), self.params)  # each network's own gradient
+        with torch.no_grad():
+            for p, g, lr in zip(self.params, grads, self.lrs, strict=True):
+                p.addcmul_(lr, g, value=-1.0)  # p -= lr * g, in one pass
+        return loss.detach()
+
+    @torch.no_grad()
+    def probe(self, xt: torch.Tensor, yt: torch.Tensor) -> list[list[np.ndarray]]:
+        """Per network, what ``_probe`` returns."""
+        k, seen = len(self.gens), []
+        xs, ys = xt.expand(k, *xt.shape), yt.expand(k, *yt.shape)
+        logits = self.forward(xs, "probe", seen)
+        if self.bn:
+            logits = self.forward(xs, "eval")
+        loss = F.cross_entropy(logits.transpose(1, 2), ys, reduction="none").mean(1)
+        acc = (logits.argmax(2) == ys).float().mean(1)
+        cols = [c.swapaxes(0, 1) for c in _summary(torch.stack(seen))]  # (K, L, ...)
+        return [[loss[j].numpy(), acc[j].numpy(), *(c[j] for c in cols)] for j in range(k)]
+
+
+def train_many(configs: Sequence[NetConfig], data, steps: int,
+               probe_steps: Iterable[int] = (0,), *, batch_size: int = 60,
+               threads: int = 1, dtype=torch.float32) -> list[Run]:  # fmt: skip
+    """``[train(c, data, ...) for c in configs]``, computed several networks at a time.
+
+    Networks sharing activation, BN, depth and width train together as one stack
+    (batched matrix products; one BN channel per network and unit), each with
+    its own seed, init, mini-batches and learning rate. Equal to ``train`` up
+    to float rounding (tests/test_nets.py).
+    """
+    probe = _check_steps(steps, probe_steps)
+    probe_at, (x, y, xt, yt) = set(probe), _tensors(data, dtype)
+    groups: dict[tuple, list[int]] = {}
+    for i, c in enumerate(configs):
+        groups.setdefault((c.activation, c.bn, c.depth, c.width), []).append(i)
+    runs: list = [None] * len(configs)
+    with _threads(threads):
+        for (act, bn, *_), members in groups.items():
+            stack = _Stack([configs[i] for i in members], x.shape[1], int(y.max()) + 1, dtype)
+            batches = [_batches(g, len(x), batch_size) for g in stack.gens]
+            rows, losses = [], torch.zeros(len(members), steps, dtype=dtype)
+            desc = f"train {len(members)} {act}{' + BN' if bn else ''} nets"
+            for step in progress(range(steps + 1), desc=desc):
+                if step in probe_at:
+                    rows.append(stack.probe(xt, yt))
+                if step == steps:
+                    break
+                idx = torch.stack([next(b) for b in batches])  # (K, B)
+                losses[:, step] = stack.step(x[idx], y[idx])
+            for j, i in enumerate(members):
+                runs[i] = _record(configs[i], probe, [r[j] for r in rows], losses[j].numpy())
+    return runs
 
 
 def bn_layers(model: torch.nn.Module) -> list[torch.nn.modules.batchnorm._BatchNorm]:

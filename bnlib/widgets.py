@@ -54,11 +54,12 @@ def log_slider(description: str, value: float, lo: float, hi: float, fmt: str = 
     )  # fmt: skip
 
 
-def choice_slider(description: str, options, value):
-    """A slider over a few given values (batch sizes 2, 4, ..., 512), updating while dragged."""
+def choice_slider(description: str, values, value, fmt: str = "g"):
+    """A slider over a fixed list of values (e.g. learning rates with precomputed results)."""
     return W.SelectionSlider(
-        options=options, value=value, description=description, continuous_update=True,
-        style={"description_width": "initial"}, layout=W.Layout(width="340px"),
+        options=[(format(v, fmt), v) for v in values], value=value, description=description,
+        continuous_update=True, style={"description_width": "initial"},
+        layout=W.Layout(width="340px"),
     )  # fmt: skip
 
 
