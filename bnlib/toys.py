@@ -39,6 +39,19 @@ def spirals(n: int = 400, *, turns: float = 1.5, noise: float = 0.1, seed: int =
     return x + noise * rng.standard_normal((n, 2)), k.astype(float)
 
 
+def disk(n: int = 400, *, radius: float = 1.0, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """x ~ N(0, I_2); label 1 inside the circle |x| < radius (1 - exp(-radius^2 / 2) of x).
+
+    Like XOR, the label of x and -x is the same (even), but the classes are unequal:
+    39 % in class 1 for radius 1. Returns x (n, 2) float64 and labels (n,) in {0., 1.}.
+    """
+    n, rng = _n(n), np.random.default_rng(seed)
+    if not (np.isscalar(radius) and np.isfinite(radius) and radius > 0):
+        raise ValueError(f"radius must be a finite number > 0 (got {radius!r})")
+    x = rng.standard_normal((n, 2))
+    return x, (np.hypot(x[:, 0], x[:, 1]) < radius).astype(float)
+
+
 def shifted_scaled_targets(
     n: int = 512, *, mean=(2.0, -1.5), std=(3.0, 0.5), noise: float = 0.1, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:

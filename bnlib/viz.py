@@ -103,6 +103,15 @@ def num(value: float, digits: int = 2) -> str:
     return f"{round(float(value), digits) + 0.0:.{digits}f}"
 
 
+def pct(share: float) -> str:
+    """A share (0..1) as a percentage for display: one decimal, but small shares keep
+    two significant digits (0.00028 -> "0.028", not "0.0"); below 1e-6, "< 0.0001"."""
+    p = 100 * float(share)
+    if p == 0 or p >= 0.1:
+        return num(p, 1)
+    return "< 0.0001" if p < 1e-4 else f"{p:.2g}"
+
+
 def hist_outline(values: np.ndarray, bins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Step outline (x, y) of a density histogram: one Line2D that a slider can update.
 

@@ -24,6 +24,7 @@ def test_default_is_the_seeds_case_n01_inputs_to_a_sigmoid(dash):
     assert shown["linear"] == pytest.approx(A.linear_fraction(1.0, 0.0, 0.02))
     assert 0.6 < shown["linear"] < 0.75 and shown["saturated"] < 1e-3
     assert "69.2 % in the linear range" in dash.figure.get_suptitle()
+    assert "0.028 % saturated" in dash.figure.get_suptitle()  # small, but not "0.0 %"
 
 
 def test_wider_inputs_leave_the_linear_range_and_saturate(dash):
@@ -68,17 +69,41 @@ def test_tanh_saturates_sooner_than_the_sigmoid(dash):
     assert tanh == pytest.approx(A.saturation_fraction(1.0, 0.0, "tanh")) and tanh > 10 * sig
 
 
+def test_tanh_at_the_same_share_of_its_span_is_the_sigmoid_at_gamma_two(dash):
+    """tanh(x) = 2 sigma(2x) - 1: over N(0, 1) it is a sigmoid over N(0, 2^2), rescaled."""
+    shown = set_values(dash, activation="tanh", delta=0.02)
+    assert shown["linear_range"] == pytest.approx(A.linear_range(0.04, "tanh"))  # 2 % of 2
+    assert shown["linear"] == pytest.approx(A.linear_fraction(2.0, 0.0, 0.02), rel=1e-9)
+    assert shown["saturated"] == pytest.approx(A.saturation_fraction(2.0, 0.0), rel=1e-9)
+    assert shown["nonlinearity"] == pytest.approx(A.nonlinearity_index(2.0, 0.0), rel=1e-6)
+    assert "39.0 % in the linear range" in dash.figure.get_suptitle()
+
+
+def test_decision_boundaries_say_when_there_is_no_boundary():
+    xx, yy = np.meshgrid(np.linspace(-1, 1, 5), np.linspace(-1, 1, 5))
+    x, y = np.array([[0.0, 0.0], [0.5, 0.5]]), np.array([0.0, 1.0])
+    flat = [[(xx, yy, np.full(25, 0.6), x, y, 0.5), (xx, yy, xx.ravel() / 2 + 0.5, x, y, 1.0)]]
+    fig = nb03.decision_boundaries(["task"], ["constant", "tilted"], flat)
+    notes = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert notes == ["p > 0.5 everywhere:\nclass 1 predicted,\nno boundary"]  # only the first
+    assert any(ax.get_label() == "<colorbar>" for ax in fig.axes)
+
+
 def test_static_figures_draw():
     figs = [
         nb03.linear_range_figure(0.02, np.geomspace(1e-3, 0.3, 20)),
         nb03.fractions_by_gamma_beta(0.02),
         nb03.learned_gamma_beta([(np.ones(3), np.zeros(3))], [0.7, 0.6], [0.1, 0.3]),
-        nb03.activation_contrast(np.linspace(-3, 3, 31), (np.array([0.0]), np.array([0.5]))),
+        nb03.activation_contrast(
+            np.linspace(-3, 3, 31), (np.array([0.0]), np.array([0.5])), ([0.0], [0.4])
+        ),
     ]
     xx, yy = np.meshgrid(np.linspace(-1, 1, 5), np.linspace(-1, 1, 5))
     x, y = np.array([[0.0, 0.0], [0.5, 0.5]]), np.array([0.0, 1.0])
     figs.append(
         nb03.decision_boundaries(["task"], ["model"], [[(xx, yy, xx.ravel() ** 2, x, y, 0.5)]])
     )
+    acc = np.array([[[0.5, 0.5], [0.9, 1.0]], [[0.6, 0.7], [0.99, 0.98]]])  # (tasks, models, seeds)
+    figs.append(nb03.accuracy_by_model(["XOR", "spirals"], ["frozen", "learned"], acc, (0, 1)))
     for fig in figs:
         assert rendered_pixels(fig).std() > 0

@@ -3,7 +3,15 @@
 import numpy as np
 import pytest
 
-from bnlib.toys import accuracy, best_gamma_beta, grid, shifted_scaled_targets, spirals, xor
+from bnlib.toys import (
+    accuracy,
+    best_gamma_beta,
+    disk,
+    grid,
+    shifted_scaled_targets,
+    spirals,
+    xor,
+)
 
 
 def test_xor_labels_are_the_sign_of_the_blob_and_even():
@@ -22,6 +30,15 @@ def test_spirals_are_point_symmetric_with_swapped_labels():
     a0, a1 = x[y == 0], x[y == 1]
     nearest = np.min(np.linalg.norm(-a0[:, None, :] - a1[None, :, :], axis=2), axis=1)
     assert np.median(nearest) < 0.05
+
+
+def test_disk_labels_are_even_and_the_inner_share_is_known():
+    x, y = disk(20_000, radius=1.0, seed=3)
+    assert x.shape == (20_000, 2) and set(np.unique(y)) == {0.0, 1.0}
+    assert np.array_equal(y, (np.hypot(*(-x).T) < 1.0).astype(float))  # label(-x) = label(x)
+    share = 1 - np.exp(-0.5)  # P(|x| < 1) for x ~ N(0, I_2): a chi-square with 2 dof
+    assert abs(y.mean() - share) < 5 * np.sqrt(share * (1 - share) / 20_000)
+    assert disk(400, seed=0)[1].mean() < 0.45  # unequal classes: a constant is not 50 %
 
 
 def test_best_gamma_beta_are_the_targets_std_and_mean():
@@ -44,6 +61,7 @@ def test_grid_covers_the_points():
     [
         (lambda: xor(3), r"n must be an integer >= 4 \(got 3\)"),
         (lambda: spirals(10.5), r"got 10.5"),
+        (lambda: disk(10, radius=0.0), r"radius must be a finite number > 0 \(got 0.0\)"),
         (lambda: shifted_scaled_targets(10, mean=(1.0,), std=(1.0, 2.0)), r"mean and std must be 1-D of one length"),
     ],
 )  # fmt: skip

@@ -49,6 +49,15 @@ def test_num_never_shows_negative_zero():
     assert num(2.345, 1) == "2.3"
 
 
+def test_pct_keeps_small_shares_visible():
+    from bnlib.viz import pct
+
+    assert pct(0.6923) == "69.2" and pct(0.001) == "0.1" and pct(0.0) == "0.0"
+    assert pct(0.00028) == "0.028"  # N(0, 1) beyond 3.64: not "0.0"
+    assert pct(3e-9) == "< 0.0001"
+    assert pct(1.0) == "100.0"
+
+
 def test_progress_is_the_plain_iterable_when_disabled(monkeypatch):
     from bnlib.progress import progress
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.patches import FancyArrowPatch
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
 from bnlib.layers import BatchNorm1d
 from bnlib.losses import mse
@@ -50,7 +51,8 @@ _BACKWARD = {
     "loss": (f"${_D}y_i$ (given)", 0, -0.5, "center", "top"),
     "xhat": (f"${_D}\\hat x_i = {_D}y_i\\cdot\\gamma$", 0, -0.5, "center", "top"),
     "var": (f"${_D}\\sigma^2_B$: a sum over the batch", 0, 0.45, "center", "bottom"),
-    "mu": (f"${_D}\\mu_B$: directly and via $\\sigma^2_B$", 0, 0.45, "center", "bottom"),
+    "mu": (f"${_D}\\mu_B$: a sum over the batch, directly\nand via $\\sigma^2_B$", 0, 0.45,
+           "center", "bottom"),
     "x": (f"${_D}x_i$: via $\\hat x_i$, $\\sigma^2_B$ and $\\mu_B$", -0.4, -0.45, "left", "top"),
     "gb": (
         f"${_D}\\gamma = \\sum_i {_D}y_i\\,\\hat x_i$\n${_D}\\beta = \\sum_i {_D}y_i$",
@@ -61,16 +63,27 @@ _BACKWARD = {
 
 @styled
 def computational_graph():
-    """Algorithm 1 as a graph: forward formulas in boxes, what flows back in red."""
-    fig, ax = new_figure(width=13, height=4.6)
+    """Algorithm 1 as a graph: forward formulas in boxes, what flows back beside them.
+
+    The per-example nodes (x_i, x_hat_i, y_i) are drawn as stacks: one per example.
+    """
+    fig, ax = new_figure(width=13, height=4.8)
     ax.set_axis_off()
-    ax.set(xlim=(-0.6, 11.2), ylim=(-0.9, 3.1))
+    ax.set(xlim=(-0.6, 11.2), ylim=(-0.9, 3.3))
     box = {"boxstyle": "round,pad=0.35", "fc": "white", "ec": PALETTE["blue"], "lw": 1.5}
     texts = {
         key: ax.text(x, y, label, ha="center", va="center", fontsize=13, bbox=box, zorder=3)
         for key, (label, x, y) in _NODES.items()
     }
     FigureCanvasAgg(fig).draw()  # lay the boxes out, so arrows can stop at their edges
+    to_data = ax.transData.inverted()
+    for key in ("x", "xhat", "y"):  # a stack of boxes: one node per example i = 1..m
+        (x0, y0), (x1, y1) = to_data.transform(texts[key].get_bbox_patch().get_window_extent())
+        for k in (2, 1):
+            ax.add_patch(FancyBboxPatch(
+                (x0 + 0.1 * k, y0 + 0.07 * k), x1 - x0, y1 - y0, boxstyle="round,pad=0",
+                fc="white", ec=PALETTE["blue"], lw=1.0, alpha=0.8, zorder=1.9 - 0.1 * k,
+            ))  # fmt: skip
     for a, b in _EDGES:
         (_, x0, y0), (_, x1, y1) = _NODES[a], _NODES[b]
         ax.add_patch(FancyArrowPatch(
@@ -80,50 +93,73 @@ def computational_graph():
     for key, (text, dx, dy, ha, va) in _BACKWARD.items():
         _, x, y = _NODES[key]
         ax.text(x + dx, y + dy, text, ha=ha, va=va, fontsize=12, color=PALETTE["red"])
-    ax.set_title("Algorithm 1 as a computational graph: forward in the boxes, backward in red")
+    ax.text(0.9, -0.8, "stacked boxes: one node per example i = 1…m;\n"
+            "$\\mu_B$ and $\\sigma^2_B$ feed every $\\hat x_j$ of the batch", fontsize=11,
+            color="0.3", ha="left", va="bottom")  # fmt: skip
+    ax.set_title("Algorithm 1 as a computational graph: forward in the boxes, "
+                 "backward (what flows back) in orange")  # fmt: skip
     return fig
 
 
-def _trajectory_axes(best_gamma, best_beta, steps: int):
-    """Loss over the full width, gamma and beta below (vs step); the empty line artists.
+def _trajectory_axes(best_gamma, best_beta, best_loss: float, steps: int):
+    """Loss over the full width, gamma and beta below (vs step); the line artists to update.
 
     9 inches wide: an ipympl canvas is drawn at its pixel size and must fit a notebook.
     """
-    fig, grid = new_figure(2, 2, width=9, height=6.6)
+    fig, grid = new_figure(2, 2, width=9, height=7.0)
     for ax in grid[0]:
         ax.remove()
     axes = [fig.add_subplot(grid[0, 0].get_gridspec()[0, :]), grid[1, 0], grid[1, 1]]
-    loss_lines = (
-        axes[0].plot([], [], color="0.6", lw=0.8, label="mini-batch loss")[0],
-        axes[0].plot([], [], color=PALETTE["black"], lw=2, label="mean of the last 10")[0],
-    )
-    axes[0].set(yscale="log", ylim=(1e-2, 1e5), xlim=(0, steps), xlabel="SGD step",
-                ylabel="loss ½·mean (y − t)²", title="loss")  # fmt: skip
-    axes[0].legend(loc="upper right", frameon=False)
+    loss_lines = {
+        "batch": axes[0].plot([], [], color="0.6", lw=0.8, label="mini-batch loss")[0],
+        "smooth": axes[0].plot([], [], color=PALETTE["black"], lw=2,
+                               label="mini-batch loss, mean of the last 10")[0],
+        "full": axes[0].axhline(np.nan, color=PALETTE["blue"], ls="-.", lw=1.8,
+                                label="over all data, after training"),
+        "best": axes[0].axhline(best_loss, color=PALETTE["green"], ls="--", lw=1.8,
+                                label=f"best possible: {num(best_loss, 4)}"),
+    }  # fmt: skip
+    axes[0].set(yscale="log", xlim=(0, steps), xlabel="SGD step",
+                ylabel="loss ½·mean_i ‖y_i − t_i‖²", title="loss")  # fmt: skip
+    axes[0].legend(loc="upper center", ncols=2, framealpha=0.9, edgecolor="none", fontsize=11)
     lines = {}
     for ax, name, best, lim in (
         (axes[1], "γ", best_gamma, (-1.5, 6)),
         (axes[2], "β", best_beta, (-4, 5)),
     ):
         for k, (b, c) in enumerate(zip(best, FEATURE_COLOURS, strict=True)):
-            lines[name, k] = ax.plot(
-                [], [], color=c, label=f"{name}{k + 1} (best {num(b)}, dashed)"
-            )[0]
-            ax.axhline(b, color=c, ls="--", lw=1.2)
-        ax.axhline(1.0 if name == "γ" else 0.0, color="0.5", ls=":", lw=1.5, label="start")
-        ax.set(
-            ylim=lim, xlim=(0, steps), xlabel="SGD step", ylabel=name, title=f"{name} per feature"
-        )
-        ax.legend(loc="upper right", frameon=False)
+            lines[name, k] = ax.plot([], [], color=c, label=f"{name}{k + 1}")[0]
+            ax.axhline(b, color="black", ls=(0, (4, 3)), lw=1.3, zorder=4)
+        ax.axhline(1.0 if name == "γ" else 0.0, color="0.5", ls=":", lw=1.5, zorder=1)
+        shown = ", ".join(num(b) for b in best)
+        ax.set(ylim=lim, xlim=(0, steps), xlabel="SGD step", ylabel=name,
+               title=f"{name} per feature (best: {shown})")  # fmt: skip
+    handles = [
+        Line2D([], [], color=FEATURE_COLOURS[0], label="feature 1"),
+        Line2D([], [], color=FEATURE_COLOURS[1], label="feature 2"),
+        Line2D([], [], color="black", ls=(0, (4, 3)), lw=1.3, label="best value"),
+        Line2D([], [], color="0.5", ls=":", lw=1.5, label="start (γ = 1, β = 0)"),
+    ]
+    fig.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False)
     return fig, axes, loss_lines, lines
 
 
-def _draw(result: TrainResult, loss_lines, lines, axes) -> None:
-    """Set the lines' data; on divergence, zoom the step axis to the steps run."""
+def _draw(result: TrainResult, final_loss: float, loss_lines, lines, axes) -> None:
+    """Set the lines' data and the loss axis' range; on divergence, zoom the step axis to
+    the steps run and move the loss legend to where a rising curve is not."""
     loss, steps = result.loss, np.arange(result.steps)
     smooth = np.convolve(loss, np.ones(10), "full")[: len(loss)] / np.minimum(steps + 1, 10)
-    loss_lines[0].set_data(steps, loss)
-    loss_lines[1].set_data(steps, smooth)
+    loss_lines["batch"].set_data(steps, loss)
+    loss_lines["smooth"].set_data(steps, smooth)
+    loss_lines["full"].set_ydata([final_loss, final_loss])
+    finite = loss[np.isfinite(loss)]
+    if result.diverged:  # a rising curve: the message goes top left, the legend bottom right
+        axes[0].set_ylim(finite.min() / 2, finite.max() * 2)
+        axes[0].get_legend().set_loc("lower right")
+    else:  # keep the top third of the (log) axis free for the legend
+        lo, hi = min(finite.min(), loss_lines["best"].get_ydata()[0]) / 2, finite.max() * 2
+        axes[0].set_ylim(lo, hi * (hi / lo) ** 0.5)
+        axes[0].get_legend().set_loc("upper center")
     t = np.arange(len(result.gamma[0]))
     for (name, k), line in lines.items():
         line.set_data(t, (result.gamma if name == "γ" else result.beta)[0][:, k])
@@ -133,10 +169,10 @@ def _draw(result: TrainResult, loss_lines, lines, axes) -> None:
 
 
 @styled
-def trajectories(result: TrainResult, best_gamma, best_beta):
+def trajectories(result: TrainResult, best_gamma, best_beta, best_loss: float, final_loss: float):
     """Loss, gamma and beta over the SGD steps of one toy run, against the best values."""
-    fig, axes, loss_lines, lines = _trajectory_axes(best_gamma, best_beta, result.steps)
-    _draw(result, loss_lines, lines, axes)
+    fig, axes, loss_lines, lines = _trajectory_axes(best_gamma, best_beta, best_loss, result.steps)
+    _draw(result, final_loss, loss_lines, lines, axes)
     fig.suptitle(f"SGD with learning rate {result.lr:g}: γ and β start at (1, 0) and move")
     return fig
 
@@ -145,38 +181,46 @@ def trajectories(result: TrainResult, best_gamma, best_beta):
 def lr_sweep(lrs, final_losses, diverged, start_loss: float, best_loss: float):
     """Full-data loss after training against the learning rate; divergence marked."""
     lrs, final, div = np.asarray(lrs), np.asarray(final_losses), np.asarray(diverged, bool)
-    fig, ax = new_figure(width=9, height=4.2)
-    ax.plot(lrs[~div], final[~div], "o-", color=PALETTE["blue"], label="loss after training")
+    fig, ax = new_figure(width=9, height=4.8)
+    ax.plot(lrs[~div], final[~div], "o-", color=PALETTE["blue"],
+            label="loss over all data after training")  # fmt: skip
     top = 3 * start_loss
     ax.plot(lrs[div], np.full(div.sum(), top), "x", ms=10, mew=2.5, color=PALETTE["red"],
             label="diverged (drawn at the top)")  # fmt: skip
     ax.axhline(start_loss, color="0.5", ls=":", label=f"at the start: {num(start_loss)}")
     ax.axhline(
-        best_loss, color=PALETTE["green"], ls="--", label=f"best possible: {num(best_loss, 3)}"
+        best_loss, color=PALETTE["green"], ls="--", label=f"best possible: {num(best_loss, 4)}"
     )
-    ax.axvline(2.0, color=PALETTE["red"], ls="--", lw=1.2, label="lr = 2: |1 − lr| > 1 beyond")
+    ax.axvline(2.0, color=PALETTE["red"], ls="--", lw=1.2,
+               label="lr = 2: beyond it each step overshoots by more than it corrects")  # fmt: skip
     ax.set(xscale="log", yscale="log", xlabel="learning rate", ylim=(best_loss / 2, top * 2),
            ylabel="loss over all data",
            title=f"Toy task after {STEPS} SGD steps, by learning rate")  # fmt: skip
-    ax.legend(loc="upper left", frameon=False, fontsize=11)
+    fig.legend(loc="outside lower center", ncols=2, frameon=False, fontsize=11)
     return fig
 
 
 @styled
 def freeze_bars(labels, losses, start_loss: float):
-    """Loss after training with some parameters frozen: who carries the decrease."""
+    """Loss after training with some parameters frozen: who carries the decrease.
+
+    Each bar says its share of the largest decrease (start_loss - min(losses)).
+    """
     fig, ax = new_figure(width=9, height=3.6)
     y = np.arange(len(labels))[::-1]
     ax.barh(
         y, losses, color=[PALETTE[c] for c in ("green", "blue", "orange", "sky")][: len(labels)]
     )
+    full = start_loss - min(losses)
     for yi, v in zip(y, losses, strict=True):
-        ax.text(v, yi, f"  {num(v, 3)}", va="center", fontsize=11)
+        share = num(100 * (start_loss - v) / full, 1)
+        ax.text(v, yi, f"  {num(v, 3)}: {share} % of the decrease", va="center", fontsize=11,
+                bbox={"fc": "white", "ec": "none", "alpha": 0.85, "pad": 1}, zorder=3)  # fmt: skip
     ax.axvline(start_loss, color="0.4", ls=":", label=f"before training: {num(start_loss)}")
     ax.set(yticks=y, yticklabels=labels, xlabel="loss over all data after training",
-           xlim=(0, start_loss * 1.3),
+           xlim=(0, start_loss * 1.75),
            title="What is left of the loss when parameters are frozen")  # fmt: skip
-    ax.legend(loc="upper right", frameon=False)
+    ax.legend(loc="upper right", framealpha=0.9, edgecolor="none")
     return fig
 
 
@@ -185,20 +229,22 @@ def freeze_bars(labels, losses, start_loss: float):
 def learning_rate(lr: float = 0.1) -> Dashboard:
     """Learning-rate slider: retrains the toy (300 SGD steps) and redraws loss, gamma, beta."""
     data = shifted_scaled_targets()
-    best_gamma, best_beta, _ = best_gamma_beta(*data)
-    fig, axes, loss_lines, lines = _trajectory_axes(best_gamma, best_beta, STEPS)
-    box = {"fc": "white", "ec": PALETTE["red"], "alpha": 0.9}
-    warning = fig.text(0.55, 0.76, "", ha="center", va="center", fontsize=14,
-                       color=PALETTE["red"], bbox=box, zorder=10)  # fmt: skip
+    best_gamma, best_beta, best_loss = best_gamma_beta(*data)
+    fig, axes, loss_lines, lines = _trajectory_axes(best_gamma, best_beta, best_loss, STEPS)
+    box = {"fc": "white", "ec": PALETTE["red"], "alpha": 0.95}
+    warning = axes[0].text(0.02, 0.96, "", ha="left", va="top", fontsize=12,
+                           color=PALETTE["red"], bbox=box, zorder=10,
+                           transform=axes[0].transAxes)  # fmt: skip
 
     def update(lr: float) -> dict:
         result, final = toy_run(lr, data=data)
-        _draw(result, loss_lines, lines, axes)
+        _draw(result, final, loss_lines, lines, axes)
         text = result.message.replace(": ", ":\n", 1).replace("; ", ";\n")
         warning.set_text(text + "\n(step axes zoomed to the steps run)" if result.diverged else "")
         warning.set_visible(result.diverged)
-        status = "DIVERGED" if result.diverged else f"loss after training {num(final, 3)}"
-        fig.suptitle(f"learning rate {lr:.3g}: {status}", fontsize=14)
+        done = f"loss over all data after training {num(final, 3)}"
+        status = "DIVERGED" if result.diverged else done
+        fig.suptitle(f"learning rate {lr:.4g}: {status}", fontsize=14)
         return {"diverged": result.diverged, "final_loss": final, "steps": result.steps,
                 "gamma": result.gamma[0][-1], "beta": result.beta[0][-1],
                 "message": result.message}  # fmt: skip
@@ -206,4 +252,4 @@ def learning_rate(lr: float = 0.1) -> Dashboard:
     fig.suptitle("learning rate", fontsize=14)  # room for the title before the layout freezes
     freeze_layout(fig)
     return Dashboard("learning rate: slow, good, diverging", fig, update, target_ms=500,
-                     lr=log_slider("learning rate", lr, 1e-3, 10.0))  # fmt: skip
+                     lr=log_slider("learning rate", lr, 1e-3, 10.0, fmt=".4g"))  # fmt: skip
