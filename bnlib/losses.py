@@ -35,3 +35,26 @@ def bce_with_logits(logits, labels) -> tuple[float, np.ndarray]:
     z, y = _pair(logits, labels, "bce_with_logits")
     loss = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
     return float(loss.mean()), (sigmoid(z) - y) / len(z)
+
+
+def cross_entropy(logits, labels) -> tuple[float, np.ndarray]:
+    """Softmax cross-entropy against integer class labels, mean over N (torch's F.cross_entropy).
+
+    l = mean_i(logsumexp(z_i) - z_i[y_i]); dl/dz = (softmax(z) - onehot(y)) / N.
+    Shape: z (N, K), y (N,) integers.
+    """
+    z = _check.float_array(logits, "logits")
+    y = np.asarray(labels)
+    if z.ndim != 2 or y.shape != (len(z),) or not np.issubdtype(y.dtype, np.integer):
+        raise ValueError(f"cross_entropy: expected logits (N, K) and integer labels (N,) "
+                         f"(got {z.shape} and {y.dtype} {y.shape})")  # fmt: skip
+    if y.size and (y.min() < 0 or y.max() >= z.shape[1]):
+        raise ValueError(
+            f"labels must be class numbers 0..{z.shape[1] - 1} (got {y.min()}..{y.max()})"
+        )
+    zc = z - z.max(axis=1, keepdims=True)  # shifted: exp never overflows
+    log_p = zc - np.log(np.exp(zc).sum(axis=1, keepdims=True))  # log softmax
+    rows = np.arange(len(z))
+    grad = np.exp(log_p)
+    grad[rows, y] -= 1
+    return float(-log_p[rows, y].mean()), grad / len(z)

@@ -1,4 +1,4 @@
-"""A small numpy network for the notebooks: Linear -> BatchNorm1d -> activation.
+"""A small numpy network for the notebooks: Linear -> BatchNorm1d (or LayerNorm, GroupNorm) -> g.
 
 Each layer's ``forward`` keeps what its ``backward`` needs (CS231n style);
 ``backward(dy)`` returns dl/dx and sets ``grad_weight`` / ``grad_bias``.
@@ -15,6 +15,10 @@ import numpy as np
 
 from bnlib import activations
 from bnlib.layers import BatchNorm1d
+from bnlib.norm_layers import GroupNorm, LayerNorm
+
+NORMS = ("batch", "layer", "group", None)
+NORM_LAYERS = (BatchNorm1d, LayerNorm, GroupNorm)  # parameters named gamma, beta
 
 
 class Linear:
@@ -69,7 +73,7 @@ class Param(NamedTuple):
     """One parameter array: its name ("0.weight", "1.gamma"), kind and owner."""
 
     name: str
-    kind: str  # "weight", "bias" (Linear) or "gamma", "beta" (BatchNorm1d)
+    kind: str  # "weight", "bias" (Linear) or "gamma", "beta" (BatchNorm1d, LayerNorm, GroupNorm)
     layer: object
     attr: str  # "weight" or "bias": PyTorch's attribute name
 
@@ -124,10 +128,10 @@ class Net:
     def parameters(self) -> list[Param]:
         params = []
         for i, layer in enumerate(self.layers):
-            bn = isinstance(layer, BatchNorm1d)
+            norm = isinstance(layer, NORM_LAYERS)
             for attr, kind in (
-                ("weight", "gamma" if bn else "weight"),
-                ("bias", "beta" if bn else "bias"),
+                ("weight", "gamma" if norm else "weight"),
+                ("bias", "beta" if norm else "bias"),
             ):
                 if getattr(layer, attr, None) is not None:
                     params.append(Param(f"{i}.{kind}", kind, layer, attr))
@@ -148,20 +152,36 @@ class Net:
             bn.train(training)
 
 
-def mlp(sizes, *, activation="sigmoid", batch_norm=True, gain=1.0, seed=0, dtype=np.float64) -> Net:
-    """Linear -> BN -> g for each hidden layer, then a Linear output (logits).
+def mlp(
+    sizes, *, activation="sigmoid", batch_norm: bool | None = None, norm: str | None = "batch",
+    num_groups: int = 10, gain=1.0, seed=0, dtype=np.float64,
+) -> Net:  # fmt: skip
+    """Linear -> norm -> g for each hidden layer, then a Linear output (logits).
 
-    ``sizes`` = [n_in, hidden..., n_out]. A Linear followed by BN has no bias
-    (BN's mean subtraction would cancel it; beta plays its part).
+    ``sizes`` = [n_in, hidden..., n_out]. ``norm``: "batch" (BatchNorm1d),
+    "layer" (LayerNorm), "group" (GroupNorm with ``num_groups``) or None.
+    ``batch_norm`` (older callers): True means norm="batch", False norm=None.
+    A Linear followed by a norm has no bias (the mean subtraction would cancel
+    it; beta plays its part).
     """
     if len(sizes) < 2 or any(int(s) != s or s < 1 for s in sizes):
         raise ValueError(f"sizes must be >= 2 positive integers [n_in, ..., n_out] (got {sizes!r})")
+    if batch_norm is not None:
+        if norm != "batch":
+            raise ValueError(f"give norm or batch_norm, not both (got norm={norm!r} and "
+                             f"batch_norm={batch_norm!r})")  # fmt: skip
+        norm = "batch" if batch_norm else None
+    if norm not in NORMS:
+        raise ValueError(f"norm must be one of {NORMS} (got {norm!r})")
+    make = {"batch": lambda c: BatchNorm1d(c, dtype=dtype),
+            "layer": lambda c: LayerNorm(c, dtype=dtype),
+            "group": lambda c: GroupNorm(num_groups, c, dtype=dtype)}.get(norm)  # fmt: skip
     rng = np.random.default_rng(seed)
     layers = []
     for n_in, n_out in pairwise(sizes[:-1]):
-        layers.append(Linear(n_in, n_out, bias=not batch_norm, gain=gain, rng=rng, dtype=dtype))
-        if batch_norm:
-            layers.append(BatchNorm1d(n_out, dtype=dtype))
+        layers.append(Linear(n_in, n_out, bias=make is None, gain=gain, rng=rng, dtype=dtype))
+        if make is not None:
+            layers.append(make(n_out))
         layers.append(Activation(activation))
     layers.append(Linear(sizes[-2], sizes[-1], gain=gain, rng=rng, dtype=dtype))
     return Net(*layers)

@@ -19,10 +19,16 @@ from bnlib.functional import _bcast
 
 def _standardize(v: np.ndarray, axes: tuple[int, ...], eps: float) -> np.ndarray:
     """(v - mean) / sqrt(var + eps) over ``axes`` (biased variance, two-pass)."""
+    return _standardize_stats(v, axes, eps)[0]
+
+
+def _standardize_stats(v: np.ndarray, axes: tuple[int, ...], eps: float):
+    """(x_hat, 1 / sqrt(var + eps)) over ``axes``; the second keeps dims for broadcasting."""
     mu = v.mean(axis=axes, keepdims=True)
     vc = v - mu
     var = (vc * vc).mean(axis=axes, keepdims=True)
-    return vc * _check.inv_std(var, eps)
+    inv_std = _check.inv_std(var, eps)
+    return vc * inv_std, inv_std
 
 
 def layer_norm(x, gamma=None, beta=None, eps: float = 1e-5) -> np.ndarray:
@@ -96,3 +102,21 @@ def sync_batch_stats(counts, means, variances) -> tuple[np.ndarray, np.ndarray]:
     # Var = sum_k w_k (var_k + (mean_k - mean)^2)
     var = (w * (variances + (means - mean) ** 2)).sum(axis=0)
     return mean.astype(means.dtype), var.astype(means.dtype)
+
+
+def batch_mates(x, i: int, m: int, *, draws: int = 400, eps: float = 1e-5, seed=0) -> np.ndarray:
+    """BN's x_hat of example ``i`` in ``draws`` batches of size m: i with m - 1 random others.
+
+    The batch-mates are drawn at random with replacement from the other rows of
+    ``x``; the statistics are each batch's own (Alg. 1, lines 1-3). LayerNorm or
+    GroupNorm would give the same value in every batch. Shape: x (N, C) -> (draws, C).
+    """
+    x = _check.float_array(x)
+    if x.ndim != 2 or not 0 <= i < len(x) or not 2 <= m <= len(x):
+        raise ValueError(f"expected x (N, C), 0 <= i < N and 2 <= m <= N "
+                         f"(got x {x.shape}, i={i}, m={m})")  # fmt: skip
+    others = np.delete(np.arange(len(x)), i)
+    idx = others[np.random.default_rng(seed).integers(0, len(others), (draws, m - 1))]
+    batch = np.concatenate([np.broadcast_to(x[i], (draws, 1, x.shape[1])), x[idx]], axis=1)
+    x_hat, _ = _standardize_stats(batch, (1,), eps)  # (draws, m, C), over each batch
+    return x_hat[:, 0]

@@ -94,3 +94,14 @@ def grid(x, steps: int = 150, margin: float = 0.3) -> tuple[np.ndarray, np.ndarr
 def accuracy(logits, labels) -> float:
     """Fraction of examples where logit > 0 agrees with label 1."""
     return float(np.mean((np.ravel(logits) > 0) == (np.ravel(labels) > 0.5)))
+
+
+def linear_map(n: int = 1000, d: int = 10, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A random linear map to fit: x ~ N(0, I_d), t = x A^T with A (d, d) ~ N(0, 1).
+
+    Santurkar et al. (2018)'s deep-linear-network task. Returns x (n, d), t (n, d) float64.
+    """
+    n, rng = _n(n), np.random.default_rng(seed)
+    x = rng.standard_normal((n, d))
+    a = rng.standard_normal((d, d))
+    return x, x @ a.T

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from bnlib.gradcheck import numerical_gradient, rel_error
-from bnlib.losses import bce_with_logits, mse
+from bnlib.losses import bce_with_logits, cross_entropy, mse
 
 
 def test_losses_match_their_formulas(rng):
@@ -39,5 +39,37 @@ def test_gradient_matches_numerical_gradient(loss_fn, rng):
     ],
 )  # fmt: skip
 def test_bad_input_is_refused_clearly(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_cross_entropy_matches_torch(rng):
+    import torch
+
+    z, y = 3 * rng.standard_normal((7, 4)), rng.integers(0, 4, 7)
+    zt = torch.from_numpy(z.copy()).requires_grad_(True)
+    lt = torch.nn.functional.cross_entropy(zt, torch.from_numpy(y))
+    lt.backward()
+    loss, dz = cross_entropy(z, y)
+    assert loss == pytest.approx(lt.item(), rel=1e-12)
+    np.testing.assert_allclose(dz, zt.grad.numpy(), rtol=1e-10, atol=1e-14)
+
+
+def test_cross_entropy_gradient_and_stability(rng):
+    z, y = rng.standard_normal((5, 3)), rng.integers(0, 3, 5)
+    num = numerical_gradient(lambda v: cross_entropy(v, y)[0], z)
+    assert rel_error(cross_entropy(z, y)[1], num) <= 1e-8
+    loss, dz = cross_entropy(np.array([[1000.0, -1000.0]]), np.array([1]))
+    assert loss == pytest.approx(2000.0) and np.all(np.isfinite(dz))
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: cross_entropy(np.zeros((3, 2)), np.zeros(3)), r"cross_entropy: expected logits \(N, K\) and integer labels \(N,\) \(got \(3, 2\) and float64 \(3,\)\)"),
+        (lambda: cross_entropy(np.zeros((3, 2)), np.array([0, 2, 1])), r"labels must be class numbers 0..1 \(got 0..2\)"),
+    ],
+)  # fmt: skip
+def test_cross_entropy_refuses_bad_labels(call, message):
     with pytest.raises(ValueError, match=message):
         call()

@@ -142,3 +142,42 @@ def test_pre_activations_are_the_bn_outputs(rng):
     h = net.layers[1].forward(net.layers[0].forward(x))
     np.testing.assert_allclose(pre[0], h)
     np.testing.assert_allclose(pre[0].mean(axis=0), net.layers[1].bias, atol=1e-12)  # beta = 0
+
+
+@pytest.mark.parametrize(("norm", "cls"), [("layer", "LayerNorm"), ("group", "GroupNorm")])
+def test_mlp_with_layer_or_group_norm(norm, cls, rng):
+    """Layout, gamma/beta parameters, and the whole gradient against a numerical one."""
+    net = mlp([3, 4, 4, 2], activation="tanh", norm=norm, num_groups=2, seed=1)
+    assert [type(layer).__name__ for layer in net.layers] == [
+        "Linear", cls, "Activation", "Linear", cls, "Activation", "Linear",
+    ]  # fmt: skip
+    assert net.bn_layers == [] and net.layers[0].bias is None
+    params = net.parameters()
+    assert [p.kind for p in params[:3]] == ["weight", "gamma", "beta"]
+    for p in params:  # away from gamma = 1, beta = 0
+        p.value[...] += 0.3 * rng.standard_normal(p.value.shape)
+    x, t = rng.standard_normal((6, 3)), rng.standard_normal((6, 2))
+    net.backward(mse(net.forward(x), t)[1])
+    for p in params:
+        err = rel_error(p.grad, numerical_param_grad(net, p, x, t, mse))
+        assert err <= 1e-6, f"{p.name}: relative error {err:.3g}"
+
+
+def test_mlp_norm_none_and_batch_norm_false_agree():
+    a, b = mlp([2, 3, 1], norm=None), mlp([2, 3, 1], batch_norm=False)
+    assert [type(la).__name__ for la in a.layers] == [type(lb).__name__ for lb in b.layers]
+    np.testing.assert_array_equal(a.layers[0].weight, b.layers[0].weight)
+    assert type(mlp([2, 3, 1], batch_norm=True).layers[1]).__name__ == "BatchNorm1d"
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: mlp([2, 3, 1], norm="instance"), r"norm must be one of \('batch', 'layer', 'group', None\) \(got 'instance'\)"),
+        (lambda: mlp([2, 3, 1], norm="layer", batch_norm=True), r"give norm or batch_norm, not both \(got norm='layer' and batch_norm=True\)"),
+        (lambda: mlp([2, 6, 1], norm="group", num_groups=4), r"num_groups must be a positive divisor of the 6 channels \(got 4\)"),
+    ],
+)  # fmt: skip
+def test_bad_norm_is_refused_clearly(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

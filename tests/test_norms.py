@@ -70,3 +70,30 @@ def test_sync_batch_stats_equal_the_stats_of_the_whole_batch(sizes, seed):
 def test_bad_input_is_refused_clearly(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_batch_mates_is_bn_on_the_drawn_batches(rng):
+    from bnlib.norms import batch_mates
+
+    x = rng.normal(2.0, 3.0, size=(50, 4))
+    got = batch_mates(x, 7, 5, draws=30, seed=1)
+    others = np.delete(np.arange(50), 7)
+    idx = others[np.random.default_rng(1).integers(0, 49, (30, 4))]
+    for k in range(30):
+        y, _ = F.batch_norm_train(np.vstack([x[7:8], x[idx[k]]]), None, None)
+        np.testing.assert_allclose(got[k], y[0], rtol=1e-10, atol=1e-12)
+
+
+def test_batch_mates_of_two_are_plus_or_minus_one(rng):
+    from bnlib.norms import batch_mates
+
+    x = rng.standard_normal((100, 3))
+    v = batch_mates(x, 0, 2, draws=200, eps=0.0)
+    np.testing.assert_allclose(np.abs(v), 1.0, rtol=1e-12)
+
+
+def test_batch_mates_refuses_bad_input():
+    from bnlib.norms import batch_mates
+
+    with pytest.raises(ValueError, match=r"expected x \(N, C\), 0 <= i < N and 2 <= m <= N \(got x \(5, 2\), i=0, m=6\)"):  # fmt: skip
+        batch_mates(np.zeros((5, 2)), 0, 6)

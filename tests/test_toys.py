@@ -68,3 +68,13 @@ def test_grid_covers_the_points():
 def test_bad_input_is_refused_clearly(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_linear_map_targets_are_an_exact_linear_map_of_x():
+    from bnlib.toys import linear_map
+
+    x, t = linear_map(200, 5, seed=3)
+    assert x.shape == t.shape == (200, 5)
+    a, *_ = np.linalg.lstsq(x, t, rcond=None)
+    np.testing.assert_allclose(x @ a, t, atol=1e-10)  # no noise, no offset
+    np.testing.assert_array_equal(linear_map(200, 5, seed=3)[1], t)  # seeded

@@ -1,0 +1,245 @@
+"""07_beyond_the_paper: noisy BN, ICS by gradients, the loss landscape, which axes each norm
+normalises over, small batches (and their dashboard)."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from matplotlib.lines import Line2D
+
+from bnlib.data import load_mnist
+from bnlib.mlp import mlp
+from bnlib.norms import batch_mates
+from bnlib.runs import batch_size_sweep
+from bnlib.shift import PERCENTILES, layer_drift, typical_unit
+from bnlib.viz import PALETTE, freeze_layout, hist_outline, new_figure, num, styled
+from bnlib.widgets import Dashboard, choice_slider, register
+
+RUN_STYLE = {  # the four networks of the noisy-BN experiment
+    "no BN": {"color": PALETTE["red"]},
+    "BN": {"color": PALETTE["blue"]},
+    "noisy BN": {"color": PALETTE["green"], "ls": "--"},
+    "noise, no BN": {"color": PALETTE["orange"], "ls": "--"},
+}
+NORM_STYLE = {  # batch-size sweep
+    "batch": ("BatchNorm", PALETTE["blue"], "o"),
+    "layer": ("LayerNorm", PALETTE["green"], "s"),
+    "group": ("GroupNorm (10 groups)", PALETTE["purple"], "D"),
+    None: ("no normalisation", PALETTE["red"], "v"),
+}
+PERCENTILE_STYLE = (":", "-", "--")
+
+
+@styled
+def noisy_bn_runs(runs: dict):
+    """Test accuracy and the W1 drift of the last hidden layer's input, for each run."""
+    fig, (ax_a, ax_d) = new_figure(1, 2, width=10, height=4.2)
+    for name, run in runs.items():
+        ax_a.plot(run.steps, 100 * run.accuracy, label=name, **RUN_STYLE[name])
+        ax_d.plot(run.steps[1:], layer_drift(run.z).w1[:, 0], **RUN_STYLE[name])
+    gap = int(run.steps[1] - run.steps[0])
+    ax_a.set(xlabel="training step", ylabel="test accuracy (%)", ylim=(0, 100),
+             title="Accuracy: noisy BN trains like BN")  # fmt: skip
+    ax_d.set(xlabel="training step", ylabel=f"W1 drift per {gap} steps\n(mean over 100 units)",
+             yscale="log", title="Drift of layer 3's sigmoid input")  # fmt: skip
+    ax_a.legend(loc="lower right")
+    return fig
+
+
+@styled
+def unit_percentiles(runs: dict):
+    """The 15th, 50th and 85th percentiles of a typical layer-3 unit's input, per run."""
+    fig, axes = new_figure(1, len(runs), width=3.4 * len(runs), height=4.0, sharey=True)
+    for ax, (name, run) in zip(np.atleast_1d(axes), runs.items(), strict=True):
+        u = typical_unit(run.z, 0)
+        for k, ls in enumerate(PERCENTILE_STYLE):
+            ax.plot(run.steps, run.z.percentiles[:, 0, u, k], ls, color=RUN_STYLE[name]["color"])
+        ax.set(title=f"{name}: unit {u}", xlabel="training step")
+    np.atleast_1d(axes)[0].set_ylabel("input of a layer-3 sigmoid")
+    styles = [Line2D([], [], ls=ls, color="0.3") for ls in PERCENTILE_STYLE]
+    fig.legend(styles, [f"{p}th percentile" for p in PERCENTILES], loc="outside lower center",
+               ncol=3)  # fmt: skip
+    return fig
+
+
+@styled
+def gradient_ics(series: dict, title: str):
+    """Santurkar et al.'s ICS: ||G - G'|| / ||G|| and cos(G, G') over training.
+
+    Args: series {label: (steps (P,), ics (P, 3))}, labels "no BN" and "BN" in their colours.
+    """
+    fig, (ax_r, ax_c) = new_figure(1, 2, width=10, height=4.0)
+    for label, (steps, ics) in series.items():
+        color = RUN_STYLE.get(label, {"color": "0.3"})["color"]
+        ax_r.plot(steps, ics[:, 1], "o-", ms=4, label=label, color=color)
+        ax_c.plot(steps, ics[:, 2], "o-", ms=4, color=color)
+    ax_r.set(xlabel="training step", ylabel="‖G − G′‖ / ‖G‖", yscale="log",
+             title="How much the gradient changes")  # fmt: skip
+    ax_c.set(xlabel="training step", ylabel="cos(G, G′)", ylim=(-1.05, 1.05),
+             title="Whether it still points the same way")  # fmt: skip
+    ax_r.legend(loc="best")
+    fig.suptitle(title)
+    return fig
+
+
+@styled
+def landscape(descents: dict):
+    """Loss, loss variation, gradient change and effective β along training, per run.
+
+    Args: descents {(label, lr): Descent}; the same label keeps its colour, lrs get line styles.
+    """
+    fig, axes = new_figure(2, 2, width=10, height=7.4, sharex=True)
+    colors = {"BN": PALETTE["blue"], "no BN": PALETTE["red"]}
+    lrs = sorted({lr for _, lr in descents})
+    styles = dict(zip(lrs, ("-", "--", ":"), strict=False))
+    panels = [("loss", "training loss (MSE)"), ("loss_range", "loss variation along −g"),
+              ("grad_change", "gradient change ‖g(θ − ηg) − g‖"),
+              ("smoothness", "effective β-smoothness")]  # fmt: skip
+    for (label, lr), d in descents.items():
+        kw = {"color": colors[label], "ls": styles[lr]}
+        axes[0, 0].plot(np.arange(1, len(d.loss) + 1), d.loss, **kw)
+        for ax, (field, _) in zip(axes.flat[1:], panels[1:], strict=True):
+            ax.plot(d.steps, getattr(d, field), "o", ms=3, **kw)
+    for lr in lrs:
+        axes[1, 1].axhline(2 / lr, color="0.5", lw=1, ls=styles[lr], zorder=0)
+        axes[1, 1].annotate(f"2/η = {2 / lr:.0f}", (1, 2 / lr), xycoords=("axes fraction", "data"),
+                            xytext=(-2, 3), textcoords="offset points", ha="right", fontsize=11,
+                            color="0.3")  # fmt: skip
+    for ax, (_, title) in zip(axes.flat, panels, strict=True):
+        ax.set(yscale="log", title=title)
+    axes[0, 0].set(yscale="linear", ylim=(0, None))
+    for ax in axes[1]:
+        ax.set_xlabel("training step")
+    handles = [Line2D([], [], color=c, label=k) for k, c in colors.items()]
+    handles += [Line2D([], [], color="0.3", ls=styles[lr], label=f"η = {lr:g}") for lr in lrs]
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles))
+    fig.suptitle("A 25-layer deep linear network, full-batch gradient descent")
+    return fig
+
+
+def _cube(ax, shade: np.ndarray, title: str, color: str):
+    """One (N, C, H·W) block as voxels, the set one mean is taken over shaded."""
+    faces = np.where(shade[..., None], np.array([*_rgb(color), 0.9]), np.array([0.85] * 3 + [0.25]))
+    ax.voxels(np.ones(shade.shape, bool), facecolors=faces, edgecolor="0.35", linewidth=0.4)
+    ax.set(xlabel="N", ylabel="C", xticks=[], yticks=[], zticks=[])
+    ax.xaxis.labelpad = ax.yaxis.labelpad = -10
+    ax.set_title(title, y=1.0)
+    ax.view_init(elev=22, azim=-58)
+    ax.set_box_aspect(shade.shape)
+
+
+def _rgb(hex_color: str) -> tuple[float, float, float]:
+    return tuple(int(hex_color[k : k + 2], 16) / 255 for k in (1, 3, 5))
+
+
+@styled
+def norm_axes(n: int = 5, c: int = 6, hw: int = 4, groups: int = 3):
+    """Which values share one mean and variance: BN, LayerNorm, InstanceNorm, GroupNorm.
+
+    One block of shape (N, C, H·W); shaded: the values normalised together with
+    the first value (example 0, channel 0).
+    """
+    fig = new_figure(width=12, height=4.2)[0]
+    fig.clear()
+    sets = {
+        "BatchNorm\nover N, H, W": np.s_[:, :1, :],
+        "LayerNorm\nover C, H, W": np.s_[:1, :, :],
+        "InstanceNorm\nover H, W": np.s_[:1, :1, :],
+        f"GroupNorm, G = {groups}\nover C/G, H, W": np.s_[:1, : c // groups, :],
+    }
+    colors = [PALETTE["blue"], PALETTE["green"], PALETTE["orange"], PALETTE["purple"]]
+    for k, ((title, where), color) in enumerate(zip(sets.items(), colors, strict=True)):
+        shade = np.zeros((n, c, hw), bool)
+        shade[where] = True
+        _cube(fig.add_subplot(1, 4, k + 1, projection="3d"), shade, title, color)
+    fig.suptitle(
+        "A block of N examples × C channels × H·W positions (upwards). Shaded: the "
+        "values normalised\ntogether with example 0, channel 0 (one mean, one variance)"
+    )
+    return fig
+
+
+@styled
+def batch_sizes(sweep):
+    """Eval-mode test accuracy against batch size per norm; BN's eval vs train-mode accuracy."""
+    fig, (ax_a, ax_b) = new_figure(1, 2, width=10, height=4.2, sharey=True)
+    ms = np.array(sweep.batch_sizes)
+    for i, norm in enumerate(sweep.norms):
+        label, color, marker = NORM_STYLE[norm]
+        ax_a.plot(ms, 100 * sweep.eval_acc[i], marker + "-", color=color, label=label)
+    b = sweep.norms.index("batch")
+    ax_b.plot(ms, 100 * sweep.eval_acc[b], "o-", color=PALETTE["blue"],
+              label="eval mode (population statistics)")  # fmt: skip
+    ax_b.plot(ms, 100 * sweep.train_acc[b], "o--", color=PALETTE["sky"],
+              label="train mode, test batches of m")  # fmt: skip
+    for ax in (ax_a, ax_b):
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(ms, [str(m) for m in ms])
+        ax.minorticks_off()
+        ax.set(xlabel="batch size m (training)", ylim=(0, 100))
+        ax.legend(loc="lower right")
+    ax_a.set(ylabel="test accuracy (%)", title="Same examples seen, lr ∝ m")
+    ax_b.set(title="BatchNorm at test time")
+    return fig
+
+
+@functools.lru_cache(maxsize=1)
+def quick_sweep(examples: int = 600):
+    """The notebook's batch-size sweep on fewer examples (tests and benchmarks)."""
+    return batch_size_sweep(load_mnist(), examples=examples)
+
+
+@functools.lru_cache(maxsize=1)
+def first_layer_inputs(seed: int = 0) -> np.ndarray:
+    """x W^T of the test images for the first layer of an initialised 784-100 ReLU net."""
+    lin = mlp([784, 100, 10], activation="relu", norm=None, gain=np.sqrt(2), seed=seed).layers[0]
+    return load_mnist().x_test.astype(np.float64) @ lin.weight.T  # (1000, 100)
+
+
+@register
+@styled
+def small_batches(sweep=None, m: int = 4, unit: int = 0, draws: int = 400) -> Dashboard:
+    """Pick a batch size: the accuracies there, and one example's BN output over batch-mates."""
+    sweep = quick_sweep() if sweep is None else sweep
+    h = first_layer_inputs()
+    ms = np.array(sweep.batch_sizes)
+    fig, (ax_a, ax_h) = new_figure(1, 2, width=9.5, height=4.4)
+    for i, norm in enumerate(sweep.norms):
+        label, color, marker = NORM_STYLE[norm]
+        ax_a.plot(ms, 100 * sweep.eval_acc[i], marker + "-", color=color, label=label, ms=5)
+    marker_line = ax_a.axvline(m, color="0.3", lw=1.2)
+    ax_a.set_xscale("log", base=2)
+    ax_a.set_xticks(ms, [str(v) for v in ms])
+    ax_a.minorticks_off()
+    ax_a.set(xlabel="batch size m", ylabel="test accuracy (%)", ylim=(0, 100))
+    ax_a.legend(loc="lower right", fontsize=11)
+    bins = np.linspace(-3, 3, 61)  # 0.1 wide
+    (hist,) = ax_h.plot([], [], color=PALETTE["blue"], label="BN in training, each batch")
+    eval_bn = (h[0, unit] - h[:, unit].mean()) / np.sqrt(h[:, unit].var() + 1e-5)
+    ax_h.axvline(eval_bn, color=PALETTE["sky"], lw=2, ls="--", label="BN in eval mode")
+    ln = (h[0, unit] - h[0].mean()) / np.sqrt(h[0].var() + 1e-5)  # over example 0's features
+    ax_h.axvline(ln, color=PALETTE["green"], lw=2.5, label="LayerNorm, any batch")
+    ax_h.set(xlim=(-3, 3), ylim=(0, 0.6), xlabel=f"normalised value of example 0, unit {unit}",
+             ylabel="share of the batches (bins of 0.1)")  # fmt: skip
+    ax_h.legend(loc="upper left", fontsize=11)
+    ax_a.set_title("m = 64: BN 00.0%, LN 00.0%")  # room for the titles update() writes
+    ax_h.set_title("BN in training: std 0.00 over 400 batches")
+    freeze_layout(fig)
+
+    def update(m: int) -> dict:
+        j = int(np.flatnonzero(ms == m)[0])
+        marker_line.set_xdata([m, m])
+        shown = {str(norm): float(sweep.eval_acc[i, j]) for i, norm in enumerate(sweep.norms)}
+        ax_a.set_title(f"m = {m}: BN {num(100 * shown['batch'], 1)}%, "
+                       f"LN {num(100 * shown['layer'], 1)}%")  # fmt: skip
+        v = batch_mates(h, 0, m, draws=draws)[:, unit]
+        edges, density = hist_outline(v, bins)
+        hist.set_data(edges, 0.1 * density)  # density x bin width = share of the batches
+        shown.update(bn_std=float(v.std()), at_one=float(np.mean(np.abs(np.abs(v) - 1) < 1e-3)))
+        ax_h.set_title(f"BN in training: std {num(shown['bn_std'], 2)} over {draws} batches")
+        return shown
+
+    return Dashboard(
+        "small batches", fig, update, m=choice_slider("batch size m", ms.tolist(), m, "d")
+    )

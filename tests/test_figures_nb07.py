@@ -1,0 +1,69 @@
+"""07_beyond_the_paper's figures draw from bnlib's results, and the dashboard's numbers
+follow the maths: the sweep's accuracies, BN's values over batch-mates (±1 at m = 2)."""
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from bnlib.figures import nb07
+from bnlib.landscape import descend
+from bnlib.mlp import mlp
+from bnlib.norms import batch_mates
+from bnlib.runs import Sweep
+from bnlib.toys import linear_map
+from bnlib.widgets import REGISTRY
+
+
+@pytest.fixture(scope="module")
+def sweep():
+    acc = np.array([[0.3, 0.8, 0.9], [0.85, 0.86, 0.87], [0.8, 0.82, 0.84], [0.7, 0.75, 0.8]])
+    train = np.full_like(acc, np.nan)
+    train[0] = [0.2, 0.6, 0.85]
+    return Sweep(("batch", "layer", "group", None), (2, 8, 64), acc, train, np.ones_like(acc))
+
+
+@pytest.fixture
+def dash(sweep):
+    return nb07.small_batches(sweep, m=8, unit=3)
+
+
+def test_shown_accuracies_are_the_sweeps(dash, sweep):
+    for m, j in ((2, 0), (64, 2), (8, 1)):
+        dash.controls["m"].value = m
+        assert dash.shown["batch"] == sweep.eval_acc[0, j]
+        assert dash.shown["None"] == sweep.eval_acc[3, j]
+        assert f"m = {m}: BN {100 * sweep.eval_acc[0, j]:.1f}%" in dash.figure.axes[0].get_title()
+
+
+@pytest.mark.parametrize("m", [2, 8, 64])
+def test_shown_spread_is_bns_output_over_batch_mates(dash, m):
+    dash.controls["m"].value = m
+    v = batch_mates(nb07.first_layer_inputs(), 0, m, draws=400)[:, 3]
+    assert dash.shown["bn_std"] == pytest.approx(v.std(), rel=1e-12)
+    assert f"std {dash.shown['bn_std']:.2f} over 400" in dash.figure.axes[1].get_title()
+
+
+def test_batches_of_two_give_plus_or_minus_one(dash):
+    dash.controls["m"].value = 2
+    assert dash.shown["at_one"] > 0.5  # most pairs: |x_hat| = 1 to 1e-3 (eps aside)
+    dash.controls["m"].value = 64
+    assert dash.shown["at_one"] < 0.05 and dash.shown["bn_std"] < 0.3
+
+
+def test_the_registered_dashboard_builds_from_a_quick_sweep():
+    dash = REGISTRY["nb07.small_batches"]()
+    assert set(dash.shown) >= {"batch", "layer", "group", "None", "bn_std"}
+
+
+def test_static_figures_draw(sweep):
+    x, t = linear_map(40, 3)
+    descents = {
+        (label, lr): descend(mlp([3] * 5, activation="identity", norm=norm), x, t, lr=lr,
+                             steps=4, every=2, ics_layer=1)
+        for label, norm in (("no BN", None), ("BN", "batch")) for lr in (1e-3, 3e-3)
+    }  # fmt: skip
+    ics = {k: (d.steps, d.ics) for k, d in descents.items()}
+    figs = [nb07.batch_sizes(sweep), nb07.norm_axes(), nb07.landscape(descents),
+            nb07.gradient_ics({str(k): v for k, v in ics.items()}, "title")]  # fmt: skip
+    assert all(isinstance(f, Figure) for f in figs)
+    assert len(figs[1].axes) == 4 and "2/η = 2000" in [t.get_text() for t in figs[2].axes[3].texts]

@@ -1,0 +1,99 @@
+"""bnlib.landscape against closed forms: a linear least-squares model, whose loss along the
+gradient is a parabola with a known Hessian, and a two-layer linear net's gradient shift."""
+
+import numpy as np
+import pytest
+
+from bnlib.gradcheck import numerical_gradient, rel_error
+from bnlib.landscape import along_gradient, gradient_shift, loss_and_grad
+from bnlib.losses import mse
+from bnlib.mlp import Linear, Net, mlp
+
+
+@pytest.fixture
+def problem(rng):
+    x, t = rng.standard_normal((40, 3)), rng.standard_normal((40, 2))
+    return Net(Linear(3, 2, rng=1)), x, t
+
+
+def test_loss_and_grad_is_the_flat_gradient(problem):
+    net, x, t = problem
+    loss, g = loss_and_grad(net, x, t, mse)
+    lin = net.layers[0]
+    assert g.shape == (lin.weight.size + lin.bias.size,)
+
+    def f(w):
+        lin.weight[...] = w
+        return mse(net.forward(x), t)[0]
+
+    w0 = lin.weight.copy()
+    assert rel_error(g[: w0.size].reshape(w0.shape), numerical_gradient(f, w0)) <= 1e-8
+    assert loss == pytest.approx(mse(net.forward(x), t)[0])
+
+
+def test_along_the_gradient_of_a_quadratic(problem):
+    """L(theta - eta g) = L - eta |g|^2 + eta^2/2 g^T H g; the change of g is eta H g."""
+    net, x, t = problem
+    loss, g = loss_and_grad(net, x, t, mse)
+    a = np.column_stack([x, np.ones(len(x))])
+    h = a.T @ a / len(x)  # Hessian of each output's (w, b): the same for both outputs
+    gw, gb = g[:6].reshape(2, 3), g[6:]
+    hg = np.column_stack([gw, gb]) @ h  # (2, 4): H g, per output row
+    etas = np.array([0.01, 0.1, 0.5])
+    p = along_gradient(net, x, t, mse, etas)
+    gg, ghg = g @ g, np.sum(np.column_stack([gw, gb]) * hg)
+    np.testing.assert_allclose(p.losses, loss - etas * gg + 0.5 * etas**2 * ghg, rtol=1e-10)
+    np.testing.assert_allclose(p.grad_change, etas * np.linalg.norm(hg), rtol=1e-9)
+    np.testing.assert_allclose(p.smoothness, np.linalg.norm(hg) / np.sqrt(gg), rtol=1e-9)
+    assert p.loss == pytest.approx(loss) and p.grad_norm == pytest.approx(np.sqrt(gg))
+
+
+def test_probes_restore_parameters_and_running_statistics(rng):
+    net = mlp([3, 4, 2], activation="relu", seed=2)
+    x, t = rng.standard_normal((10, 3)), rng.standard_normal((10, 2))
+    before = [p.value.copy() for p in net.parameters()]
+    bn = net.bn_layers[0]
+    stats = (bn.running_mean.copy(), bn.running_var.copy(), bn.num_batches_tracked)
+    along_gradient(net, x, t, mse, [0.1, 1.0])
+    gradient_shift(net, x, t, mse, 0.5, -1)
+    for p, v in zip(net.parameters(), before, strict=True):
+        np.testing.assert_array_equal(p.value, v)
+    np.testing.assert_array_equal(bn.running_mean, stats[0])
+    np.testing.assert_array_equal(bn.running_var, stats[1])
+    assert bn.num_batches_tracked == stats[2]
+
+
+def test_gradient_shift_of_the_first_layer_is_zero(problem):
+    net, x, t = problem
+    shift = gradient_shift(net, x, t, mse, 0.3, 0)
+    assert shift.change == 0.0 and shift.cosine == pytest.approx(1.0)
+
+
+def test_gradient_shift_by_hand_for_two_linear_layers(rng):
+    l0, l1 = Linear(3, 4, rng=1), Linear(4, 2, rng=2)
+    net, lr = Net(l0, l1), 0.2
+    x, t = rng.standard_normal((20, 3)), rng.standard_normal((20, 2))
+    net.backward(mse(net.forward(x), t)[1])
+    g_w1, g_w0, g_b0 = l1.grad_weight.copy(), l0.grad_weight.copy(), l0.grad_bias.copy()
+    h = x @ (l0.weight - lr * g_w0).T + (l0.bias - lr * g_b0)  # layer 0 stepped first
+    dy = (h @ l1.weight.T + l1.bias - t) / len(x)  # mse's dl/dy
+    g_w1_after = dy.T @ h
+    shift = gradient_shift(net, x, t, mse, lr, 1)
+    diff = np.linalg.norm(g_w1 - g_w1_after)
+    assert shift.change == pytest.approx(diff, rel=1e-10)
+    assert shift.relative == pytest.approx(diff / np.linalg.norm(g_w1), rel=1e-10)
+    cos = np.sum(g_w1 * g_w1_after) / (np.linalg.norm(g_w1) * np.linalg.norm(g_w1_after))
+    assert shift.cosine == pytest.approx(cos, rel=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda n, x, t: along_gradient(n, x, t, mse, [0.1, -1.0]), r"etas must be a non-empty 1-D array of step sizes > 0"),
+        (lambda n, x, t: along_gradient(n, x, t, mse, []), r"etas must be a non-empty"),
+        (lambda n, x, t: gradient_shift(n, x, t, mse, 0.1, 3), r"layer must index one of the 1 Linear layers \(got 3\)"),
+    ],
+)  # fmt: skip
+def test_bad_input_is_refused_clearly(problem, call, message):
+    with pytest.raises(ValueError, match=message):
+        call(*problem)
