@@ -22,6 +22,7 @@ import torch.nn.functional as F
 
 from bnlib.progress import progress
 from bnlib.shift import INITS, SMALL_STD, Summary, init_std, summarize
+from bnlib.stacked import Stack
 
 _BN = (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d, torch.nn.BatchNorm3d)
 _G = {"sigmoid": torch.nn.Sigmoid, "tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}
@@ -202,110 +203,63 @@ def _summary(z: torch.Tensor) -> list[np.ndarray]:
     return [np.where(ok.reshape(ok.shape + (1,) * (c.ndim - ok.ndim)), c, np.nan) for c in cols]
 
 
-def _stacked_bias(linears) -> torch.Tensor | None:
-    """The biases of K Linear layers as (K, 1, out), or None when they have none (BN)."""
-    if linears[0].bias is None:
-        return None
-    return torch.stack([lin.bias.detach()[None] for lin in linears])
+def _batch_groups(models) -> list[list[int]]:
+    """Indices of the networks whose mini-batch streams are one: same generator state."""
+    groups: dict[bytes, list[int]] = {}
+    for i, model in enumerate(models):
+        groups.setdefault(bytes(model.generator.get_state().numpy()), []).append(i)
+    return list(groups.values())
 
 
-class _Stack:
-    """K networks of one shape as stacked tensors: W (K, in, out), b (K, 1, out), BN (K * C,)."""
-
-    def __init__(self, configs: Sequence[NetConfig], n_in: int, n_out: int, dtype):
-        models = [mnist_mlp(c, n_in, n_out).to(dtype) for c in configs]  # train()'s init
-        self.gens, self.bn = [m.generator for m in models], configs[0].bn
-        self.g = getattr(torch, configs[0].activation)
-        lins = [[m for m in model if isinstance(m, torch.nn.Linear)] for model in models]
-        per_layer = list(zip(*lins, strict=True))  # the i-th Linear of every network
-        self.W = [torch.stack([lin.weight.detach().T for lin in ls]) for ls in per_layer]
-        self.b = [_stacked_bias(ls) for ls in per_layer]
-        kc = [len(configs) * configs[0].width] * configs[0].depth  # a BN channel per net and unit
-        self.gamma = [torch.ones(n, dtype=dtype) for n in kc]
-        self.beta = [torch.zeros(n, dtype=dtype) for n in kc]
-        self.stats = [(torch.zeros(n, dtype=dtype), torch.ones(n, dtype=dtype)) for n in kc]
-        lr = torch.tensor([c.lr for c in configs], dtype=dtype)
-        self.params, self.lrs = [], []
-        for p in [*self.W, *self.b, *(self.gamma + self.beta if self.bn else [])]:
-            if p is not None:
-                self.params.append(p.requires_grad_())
-                per_net = lr.repeat_interleave(p.shape[0] // len(lr))  # BN: K * C entries
-                self.lrs.append(per_net.view(-1, *[1] * (p.ndim - 1)))
-
-    def forward(self, x: torch.Tensor, mode: str = "train", seen: list | None = None):
-        """x (K, B, n_in) -> logits (K, B, n_out). mode: "train", "probe" (batch statistics,
-        running ones untouched) or "eval"; ``seen`` collects each layer's z (K, B, C)."""
-        for i in range(len(self.W) - 1):
-            z = (
-                torch.bmm(x, self.W[i])
-                if self.b[i] is None
-                else torch.baddbmm(self.b[i], x, self.W[i])
-            )
-            if self.bn:
-                k, m, c = z.shape
-                flat = z.transpose(0, 1).reshape(m, k * c)  # (B, K * C)
-                mean, var = self.stats[i] if mode != "probe" else (None, None)
-                flat = F.batch_norm(flat, mean, var, self.gamma[i], self.beta[i], mode != "eval")
-                z = flat.view(m, k, c).transpose(0, 1)
-            if seen is not None:
-                seen.append(z)
-            x = self.g(z)
-        return torch.baddbmm(self.b[-1], x, self.W[-1])
-
-    def step(self, xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
-        """One SGD step of every network on its own mini-batch; returns the K losses."""
-        loss = F.cross_entropy(self.forward(xb).transpose(1, 2), yb, reduction="none").mean(1)
-        grads = torch.autograd.grad(loss.sum(), self.params)  # each network's own gradient
-        with torch.no_grad():
-            for p, g, lr in zip(self.params, grads, self.lrs, strict=True):
-                p.addcmul_(lr, g, value=-1.0)  # p -= lr * g, in one pass
-        return loss.detach()
-
-    @torch.no_grad()
-    def probe(self, xt: torch.Tensor, yt: torch.Tensor) -> list[list[np.ndarray]]:
-        """Per network, what ``_probe`` returns."""
-        k, seen = len(self.gens), []
-        xs, ys = xt.expand(k, *xt.shape), yt.expand(k, *yt.shape)
-        logits = self.forward(xs, "probe", seen)
-        if self.bn:
-            logits = self.forward(xs, "eval")
-        loss = F.cross_entropy(logits.transpose(1, 2), ys, reduction="none").mean(1)
-        acc = (logits.argmax(2) == ys).float().mean(1)
-        cols = [c.swapaxes(0, 1) for c in _summary(torch.stack(seen))]  # (K, L, ...)
-        return [[loss[j].numpy(), acc[j].numpy(), *(c[j] for c in cols)] for j in range(k)]
+def _train_stack(configs, data, steps, probe, batch_size) -> list[Run]:
+    """``train`` for networks of one shape at once, as a ``bnlib.stacked.Stack``."""
+    x, y, xt, yt = data
+    order = sorted(range(len(configs)), key=lambda i: configs[i].bn)  # without BN first
+    configs = [configs[i] for i in order]
+    models = [mnist_mlp(c, x.shape[1], int(y.max()) + 1).to(x.dtype) for c in configs]
+    groups = _batch_groups(models)
+    stack = Stack(models, [c.lr for c in configs], groups, batch_size)
+    batches = [_batches(models[g[0]].generator, len(x), batch_size) for g in groups]
+    rows, sums, probe_at = [], torch.zeros(steps, len(models), dtype=x.dtype), set(probe)
+    for step in progress(range(steps + 1), desc=f"train {len(models)} nets"):
+        if step in probe_at:
+            stack.copy_to(models)
+            rows.append([_probe(m, xt, yt) for m in models])
+        if step == steps:
+            break
+        for xb, yb, it in zip(stack.x, stack.y, batches, strict=True):
+            idx = next(it)  # (B,)
+            torch.index_select(x, 0, idx, out=xb)
+            torch.index_select(y, 0, idx, out=yb)
+        stack.step(sums[step])
+    losses = (-sums.double() / batch_size).numpy()  # (S, K): each network's mean loss
+    runs = [_record(c, probe, [r[k] for r in rows], losses[:, k]) for k, c in enumerate(configs)]
+    return [runs[order.index(i)] for i in range(len(order))]
 
 
 def train_many(configs: Sequence[NetConfig], data, steps: int,
                probe_steps: Iterable[int] = (0,), *, batch_size: int = 60,
                threads: int = 1, dtype=torch.float32) -> list[Run]:  # fmt: skip
-    """``[train(c, data, ...) for c in configs]``, computed several networks at a time.
+    """``[train(c, data, ...) for c in configs]``, computed many networks at a time.
 
-    Networks sharing activation, BN, depth and width train together as one stack
-    (batched matrix products; one BN channel per network and unit), each with
-    its own seed, init, mini-batches and learning rate. Equal to ``train`` up
-    to float rounding (tests/test_nets.py).
+    Networks of one activation, depth and width train together, with and
+    without BN, as one ``bnlib.stacked.Stack`` (stacked parameters, the
+    backward pass written out), each with its own seed, init, mini-batches and
+    learning rate; networks with the same seed see the same mini-batches and
+    share the first layer's product. Equal to ``train`` up to float rounding
+    (tests/test_nets.py).
     """
     probe = _check_steps(steps, probe_steps)
-    probe_at, (x, y, xt, yt) = set(probe), _tensors(data, dtype)
-    groups: dict[tuple, list[int]] = {}
+    tensors = _tensors(data, dtype)
+    shapes: dict[tuple, list[int]] = {}
     for i, c in enumerate(configs):
-        groups.setdefault((c.activation, c.bn, c.depth, c.width), []).append(i)
+        shapes.setdefault((c.activation, c.depth, c.width), []).append(i)
     runs: list = [None] * len(configs)
-    with _threads(threads):
-        for (act, bn, *_), members in groups.items():
-            stack = _Stack([configs[i] for i in members], x.shape[1], int(y.max()) + 1, dtype)
-            batches = [_batches(g, len(x), batch_size) for g in stack.gens]
-            rows, losses = [], torch.zeros(len(members), steps, dtype=dtype)
-            desc = f"train {len(members)} {act}{' + BN' if bn else ''} nets"
-            for step in progress(range(steps + 1), desc=desc):
-                if step in probe_at:
-                    rows.append(stack.probe(xt, yt))
-                if step == steps:
-                    break
-                idx = torch.stack([next(b) for b in batches])  # (K, B)
-                losses[:, step] = stack.step(x[idx], y[idx])
-            for j, i in enumerate(members):
-                runs[i] = _record(configs[i], probe, [r[j] for r in rows], losses[j].numpy())
+    with _threads(threads), torch.no_grad():
+        for members in shapes.values():
+            done = _train_stack([configs[i] for i in members], tensors, steps, probe, batch_size)
+            for i, run in zip(members, done, strict=True):
+                runs[i] = run
     return runs
 
 
