@@ -24,6 +24,7 @@ from bnlib.progress import progress
 from bnlib.shift import INITS, SMALL_STD, Summary, init_std, summarize
 from bnlib.stacked import Stack
 
+N_FIT = 1000  # training images a probe evaluates (as many as test images)
 _BN = (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d, torch.nn.BatchNorm3d)
 _G = {"sigmoid": torch.nn.Sigmoid, "tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}
 
@@ -88,6 +89,8 @@ class Run:
     test_acc: np.ndarray  # (P,) in [0, 1]
     train_loss: np.ndarray  # (S,) loss of each step's mini-batch
     z: Summary = field(repr=False)  # each hidden layer's input to its nonlinearity
+    train_set_loss: np.ndarray | None = None  # (P,) on N_FIT training images, eval mode
+    train_set_acc: np.ndarray | None = None  # (P,) the same
 
     @property
     def diverged_at(self) -> int | None:
@@ -102,8 +105,8 @@ class Run:
 
 
 def _record(config, steps, rows, losses) -> Run:
-    cols = [np.stack(c) for c in zip(*rows, strict=True)]  # each (P, ...)
-    return Run(config, np.asarray(steps), cols[0], cols[1], losses, Summary(*cols[2:]))
+    cols = [np.stack(c) for c in zip(*rows, strict=True)]  # each (P, ...), in _probe's order
+    return Run(config, np.asarray(steps), cols[0], cols[1], losses, Summary(*cols[4:]), *cols[2:4])
 
 
 def _check_steps(steps: int, probe_steps) -> list[int]:
@@ -153,7 +156,9 @@ def train(config: NetConfig, data, steps: int, probe_steps: Iterable[int] = (0,)
     A probe runs the test set through the network: in train mode for the
     inputs of the nonlinearities (BN uses the probe batch's statistics and
     leaves the running ones alone: what the sigmoid sees in training), in
-    eval mode for the test loss and accuracy. ``train_many`` computes the same.
+    eval mode for the test loss and accuracy; and the first ``N_FIT`` training
+    images (a random sample: ``load_mnist`` shuffles), in eval mode, for the
+    same on training data. ``train_many`` computes the same.
     """
     probe = _check_steps(steps, probe_steps)
     probe_at, (x, y, xt, yt) = set(probe), _tensors(data, dtype)
@@ -163,7 +168,7 @@ def train(config: NetConfig, data, steps: int, probe_steps: Iterable[int] = (0,)
         batches, rows, losses = _batches(model.generator, len(x), batch_size), [], np.zeros(steps)
         for step in progress(range(steps + 1), desc=f"train {config.activation}"):
             if step in probe_at:
-                rows.append(_probe(model, xt, yt))
+                rows.append(_probe(model, xt, yt, x[:N_FIT], y[:N_FIT]))
             if step == steps:
                 break
             idx = next(batches)  # (B,)
@@ -176,8 +181,9 @@ def train(config: NetConfig, data, steps: int, probe_steps: Iterable[int] = (0,)
 
 
 @torch.no_grad()
-def _probe(model: torch.nn.Sequential, xt, yt) -> list[np.ndarray]:
-    """Test loss, test accuracy, and the Summary of each nonlinearity's input."""
+def _probe(model: torch.nn.Sequential, xt, yt, xf=None, yf=None) -> list[np.ndarray]:
+    """Loss and accuracy on the test set and on training images (xf, yf; NaN when None),
+    and the Summary of each nonlinearity's input on the test set."""
     seen = []
     hooks = [m.register_forward_pre_hook(lambda _, inp: seen.append(inp[0]))
              for m in model if isinstance(m, tuple(_G.values()))]  # fmt: skip
@@ -189,10 +195,16 @@ def _probe(model: torch.nn.Sequential, xt, yt) -> list[np.ndarray]:
     for h in hooks:
         h.remove()
     model.eval()
-    logits = model(xt)
+    scores = [*_scores(model(xt), yt), *_scores(None if xf is None else model(xf), yf)]
     model.train()
-    acc = (logits.argmax(1) == yt).float().mean()
-    return [F.cross_entropy(logits, yt).numpy(), acc.numpy(), *_summary(torch.stack(seen))]
+    return [*scores, *_summary(torch.stack(seen))]
+
+
+def _scores(logits, y) -> list[np.ndarray]:
+    """Cross-entropy loss and accuracy of ``logits`` (N, classes) for labels y; NaN for None."""
+    if logits is None:
+        return [np.array(np.nan), np.array(np.nan)]
+    return [F.cross_entropy(logits, y).numpy(), (logits.argmax(1) == y).float().mean().numpy()]
 
 
 def _summary(z: torch.Tensor) -> list[np.ndarray]:
@@ -224,7 +236,7 @@ def _train_stack(configs, data, steps, probe, batch_size) -> list[Run]:
     for step in progress(range(steps + 1), desc=f"train {len(models)} nets"):
         if step in probe_at:
             stack.copy_to(models)
-            rows.append([_probe(m, xt, yt) for m in models])
+            rows.append([_probe(m, xt, yt, x[:N_FIT], y[:N_FIT]) for m in models])
         if step == steps:
             break
         for xb, yb, it in zip(stack.x, stack.y, batches, strict=True):

@@ -10,6 +10,7 @@ from bnlib import functional as F
 from bnlib.data import MNIST, load_mnist
 from bnlib.inference import population_stats
 from bnlib.nets import (
+    N_FIT,
     NetConfig,
     _batch_groups,
     _probe,
@@ -87,6 +88,21 @@ def test_probe_output_shapes(small_data):
     assert run.z.mean.shape == run.z.std.shape == (3, 2, 30)  # (probe, layer, unit)
     assert run.z.percentiles.shape == (3, 2, 30, 3) and run.z.quantiles.shape == (3, 2, 30, 20)
     assert np.all((run.test_acc >= 0) & (run.test_acc <= 1)) and np.all(run.test_loss > 0)
+    assert run.train_set_acc.shape == run.train_set_loss.shape == (3,)
+
+
+def test_probe_scores_the_first_n_fit_training_images(small_data):
+    """Eval mode, like the test scores: the training images' loss and accuracy by hand."""
+    config = NetConfig(bn=True, init="xavier", lr=0.5)
+    run = train(config, small_data, steps=0)
+    model = mnist_mlp(config).eval()
+    x, y = (torch.from_numpy(a[:N_FIT]) for a in small_data[:2])
+    with torch.no_grad():
+        logits = model(x)
+    assert run.train_set_loss[0] == pytest.approx(
+        torch.nn.functional.cross_entropy(logits, y).item(), rel=1e-6
+    )
+    assert run.train_set_acc[0] == (logits.argmax(1) == y).float().mean().item()
 
 
 @pytest.mark.parametrize("bn", [False, True])
@@ -145,6 +161,8 @@ def assert_same_runs(got, want, rtol):
     np.testing.assert_allclose(got.train_loss, want.train_loss, rtol=rtol)
     np.testing.assert_allclose(got.test_loss, want.test_loss, rtol=rtol)
     np.testing.assert_array_equal(got.test_acc, want.test_acc)
+    np.testing.assert_allclose(got.train_set_loss, want.train_set_loss, rtol=rtol)
+    np.testing.assert_array_equal(got.train_set_acc, want.train_set_acc)
     for name in Summary._fields:
         np.testing.assert_allclose(getattr(got.z, name), getattr(want.z, name), rtol=rtol,
                                    atol=rtol, err_msg=f"{got.config}: z.{name}")  # fmt: skip
