@@ -235,8 +235,7 @@ def _train_stack(configs, data, steps, probe, batch_size) -> list[Run]:
     rows, sums, probe_at = [], torch.zeros(steps, len(models), dtype=x.dtype), set(probe)
     for step in progress(range(steps + 1), desc=f"train {len(models)} nets"):
         if step in probe_at:
-            stack.copy_to(models)
-            rows.append([_probe(m, xt, yt, x[:N_FIT], y[:N_FIT]) for m in models])
+            rows.append(_probe_stack(stack, xt, yt, x[:N_FIT], y[:N_FIT]))
         if step == steps:
             break
         for xb, yb, it in zip(stack.x, stack.y, batches, strict=True):
@@ -247,6 +246,25 @@ def _train_stack(configs, data, steps, probe, batch_size) -> list[Run]:
     losses = (-sums.double() / batch_size).numpy()  # (S, K): each network's mean loss
     runs = [_record(c, probe, [r[k] for r in rows], losses[:, k]) for k, c in enumerate(configs)]
     return [runs[order.index(i)] for i in range(len(order))]
+
+
+def _probe_stack(stack: Stack, xt, yt, xf, yf) -> list[list[np.ndarray]]:
+    """Per network of the stack, what ``_probe`` returns, all networks at once."""
+    logits, us = stack.evaluate(xt, batch_stats=True)  # us: each (N, K C)
+    if stack.Ka < stack.K:  # with BN, the test scores use the running statistics
+        logits = stack.evaluate(xt, batch_stats=False)[0]
+    scores = [*_stack_scores(logits, yt), *_stack_scores(stack.evaluate(xf, False)[0], yf)]
+    n, k = len(xt), stack.K
+    z = torch.stack(us).view(len(us), n, k, -1).permute(2, 0, 1, 3)  # (K, L, N, C)
+    cols = _summary(z)  # each (K, L, C, ...)
+    return [[*(s[j] for s in scores), *(c[j] for c in cols)] for j in range(k)]
+
+
+def _stack_scores(logits, y) -> list[np.ndarray]:
+    """Each network's loss and accuracy, (K,) each, from logits (K, classes, N)."""
+    ys = y.expand(len(logits), -1)  # (K, N)
+    loss = F.cross_entropy(logits, ys, reduction="none").mean(1)
+    return [loss.numpy(), (logits.argmax(1) == ys).float().mean(1).numpy()]
 
 
 def train_many(configs: Sequence[NetConfig], data, steps: int,

@@ -16,13 +16,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import torch
+import torch.nn.functional as F
 
 aten = torch.ops.aten
 _ACTS = {  # g(u, out=h), and dL/du = dL/dh * g'(u) computed from h, as autograd does
     torch.nn.Sigmoid: (torch.sigmoid, aten.sigmoid_backward.grad_input),
     torch.nn.Tanh: (torch.tanh, aten.tanh_backward.grad_input),
     torch.nn.ReLU: (
-        lambda u, out: torch.clamp_min(u, 0, out=out),
+        lambda u, out=None: torch.clamp_min(u, 0, out=out),
         lambda dh, h, grad_input: aten.threshold_backward.grad_input(
             dh, h, 0, grad_input=grad_input
         ),
@@ -228,6 +229,30 @@ class Stack:
         if self.Ka < self.K:
             torch._foreach_sub_(self.gamma + self.beta, self.dgamma + self.dbeta)
         self.steps += 1
+
+    @torch.no_grad()
+    def evaluate(self, x: torch.Tensor, batch_stats: bool) -> tuple[torch.Tensor, list]:
+        """Every network on the same inputs x (N, n_in), nothing updated: the logits
+        (K, n_out, N) and each hidden layer's input of g, (N, K C). ``batch_stats``: BN
+        normalises with x's own statistics (what g sees in training), else with the
+        running ones (inference, Alg. 2)."""
+        n, k, c, split = len(x), self.K, self.C, self.Ka * self.C
+        z = x.new_empty(n, k * c)
+        for w, b, cols in zip(self.W1, self.b1, self.cols, strict=True):
+            z.index_copy_(1, cols, linear(x, w, b))
+        us = []
+        for i in range(self.depth):
+            if i:  # (K, N, C) products, back to (N, K C)
+                hk = us[-1].view(n, k, c).transpose(0, 1)
+                z = torch.baddbmm(self.b[i], self.g(hk), self.W[i]).transpose(0, 1).reshape(n, -1)
+            if self.Ka < self.K:
+                mean, var = (None, None) if batch_stats else (self.mean[i], self.var[i])
+                bn = F.batch_norm(z[:, split:], mean, var, self.gamma[i], self.beta[i],
+                                  training=batch_stats, eps=self.eps)  # fmt: skip
+                z = torch.cat([z[:, :split], bn], 1)
+            us.append(z)
+        h = self.g(us[-1]).view(n, k, c).permute(1, 2, 0)  # (K, C, N)
+        return torch.baddbmm(self.b_out, self.W_out, h), us
 
     @torch.no_grad()
     def copy_to(self, models: Sequence[torch.nn.Sequential]) -> None:
