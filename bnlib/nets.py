@@ -249,13 +249,16 @@ def _train_stack(configs, data, steps, probe, batch_size) -> list[Run]:
 
 
 def _probe_stack(stack: Stack, xt, yt, xf, yf) -> list[list[np.ndarray]]:
-    """Per network of the stack, what ``_probe`` returns, all networks at once."""
-    logits, us = stack.evaluate(xt, batch_stats=True)  # us: each (N, K C)
-    if stack.Ka < stack.K:  # with BN, the test scores use the running statistics
-        logits = stack.evaluate(xt, batch_stats=False)[0]
-    scores = [*_stack_scores(logits, yt), *_stack_scores(stack.evaluate(xf, False)[0], yf)]
+    """Per network of the stack, what ``_probe`` returns, all networks at once: the test and
+    training images in one eval-mode pass (each example on its own), then the test images
+    with batch statistics where there is BN, from the same first-layer product."""
     n, k = len(xt), stack.K
-    z = torch.stack(us).view(len(us), n, k, -1).permute(2, 0, 1, 3)  # (K, L, N, C)
+    z1 = stack.first_layer(torch.cat([xt, xf]))
+    logits, us = stack.evaluate(z1, batch_stats=False)  # (K, classes, N + N_fit)
+    if stack.Ka < stack.K:  # what the nonlinearities see in training: batch statistics
+        us = stack.evaluate(z1[:n], batch_stats=True)[1]
+    scores = [*_stack_scores(logits[..., :n], yt), *_stack_scores(logits[..., n:], yf)]
+    z = torch.stack([u[:n] for u in us]).view(len(us), n, k, -1).permute(2, 0, 1, 3)  # (K, L, N, C)
     cols = _summary(z)  # each (K, L, C, ...)
     return [[*(s[j] for s in scores), *(c[j] for c in cols)] for j in range(k)]
 

@@ -231,20 +231,25 @@ class Stack:
         self.steps += 1
 
     @torch.no_grad()
-    def evaluate(self, x: torch.Tensor, batch_stats: bool) -> tuple[torch.Tensor, list]:
-        """Every network on the same inputs x (N, n_in), nothing updated: the logits
-        (K, n_out, N) and each hidden layer's input of g, (N, K C). ``batch_stats``: BN
-        normalises with x's own statistics (what g sees in training), else with the
-        running ones (inference, Alg. 2)."""
-        n, k, c, split = len(x), self.K, self.C, self.Ka * self.C
-        z = x.new_empty(n, k * c)
+    def first_layer(self, x: torch.Tensor) -> torch.Tensor:
+        """z_1 = x W_1^T + b_1 of every network for inputs x (N, n_in): (N, K C)."""
+        z = x.new_empty(len(x), self.K * self.C)
         for w, b, cols in zip(self.W1, self.b1, self.cols, strict=True):
             z.index_copy_(1, cols, linear(x, w, b))
-        us = []
+        return z
+
+    @torch.no_grad()
+    def evaluate(self, z1: torch.Tensor, batch_stats: bool) -> tuple[torch.Tensor, list]:
+        """Every network from its first layer's output z1 (N, K C) (``first_layer``), nothing
+        updated: the logits (K, n_out, N) and each hidden layer's input of g, (N, K C).
+        ``batch_stats``: BN normalises with the batch's own statistics (what g sees in
+        training), else with the running ones (inference, Alg. 2)."""
+        n, k, c, split = len(z1), self.K, self.C, self.Ka * self.C
+        z, us = z1, []
         for i in range(self.depth):
-            if i:  # (K, N, C) products, back to (N, K C)
-                hk = us[-1].view(n, k, c).transpose(0, 1)
-                z = torch.baddbmm(self.b[i], self.g(hk), self.W[i]).transpose(0, 1).reshape(n, -1)
+            if i:  # (K, N, C) products written straight into (N, K C)
+                hk, z = self.g(us[-1]).view(n, k, c).transpose(0, 1), z1.new_empty(n, k * c)
+                torch.baddbmm(self.b[i], hk, self.W[i], out=z.view(n, k, c).transpose(0, 1))
             if self.Ka < self.K:
                 mean, var = (None, None) if batch_stats else (self.mean[i], self.var[i])
                 bn = F.batch_norm(z[:, split:], mean, var, self.gamma[i], self.beta[i],

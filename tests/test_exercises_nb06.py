@@ -15,9 +15,11 @@ def test_the_table_exercise_is_the_papers_14_times():
     assert ex.fewer_steps_x5.check(14.76)
 
 
-@pytest.mark.parametrize("a", [0.1, 3.0, 10.0, 50.0])
-def test_scale_invariance_gives_one_over_a_for_any_a(a):
-    assert ex._scale_reference(a) == pytest.approx(1 / a, rel=1e-3)
+def test_sigmoid_shrink_is_what_the_layers_do_at_init_and_a_quarter_of_the_weight_scale():
+    ref = ex.sigmoid_shrink.reference()
+    assert ref == pytest.approx(0.01 * 10 * 0.25, rel=0.03)
+    assert ex.sigmoid_shrink.check(0.1).status == FAIL  # forgetting the sigmoid's slope
+    assert ex._shrink_reference(seed=1) == pytest.approx(ref, rel=0.03)  # not one draw's luck
 
 
 def test_steps_to_target_agrees_with_run_steps_to():

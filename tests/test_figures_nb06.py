@@ -100,3 +100,10 @@ def test_gap_figure_and_table():
     np.testing.assert_allclose(fig.axes[1].lines[0].get_ydata(), 5.0)
     table = f.gap_table(runs).splitlines()
     assert table[1].split()[:5] == ["without", "BN", "96.0%", "91.0%", "5.0"]
+
+
+@pytest.mark.parametrize(
+    ("x", "text"), [(0.9, "90%"), (0.897, "89.7%"), (0.1, "10%"), (0.9999, "100%")]
+)
+def test_pct_keeps_one_decimal_at_most(x, text):
+    assert f.pct(x) == text

@@ -1,11 +1,11 @@
-"""Exercises of 06_paper_experiments: the quoted table, why BN allows larger learning rates,
-steps to a target, and a paired comparison over seeds."""
+"""Exercises of 06_paper_experiments: the quoted table, why deep sigmoid networks without BN
+do not train, steps to a target, and a paired comparison over seeds."""
 
 import numpy as np
 
 from bnlib.checks import Exercise
-from bnlib.functional import batch_norm_backward, batch_norm_train
 from bnlib.paper import IMAGENET, fewer_steps
+from bnlib.shift import propagate, unit_weights
 
 
 def _table_solution():
@@ -28,36 +28,31 @@ fewer_steps_x5 = Exercise(
 )
 
 
-def _scale_reference(a: float = 10.0, seed: int = 0):
-    """|dL/dW| for BN(x (aW)) over |dL/dW| for BN(x W), the same x and upstream gradient."""
-    rng = np.random.default_rng(seed)
-    x, w, dy = (
-        rng.standard_normal((64, 8)),
-        rng.standard_normal((8, 5)),
-        rng.standard_normal((64, 5)),
-    )
+def _shrink_reference(depth: int = 9, seed: int = 0):
+    """sigma_B(layer l+1) / sigma_B(layer l) of the paper's sigmoid MLP (std 0.01) at init,
+    the median over layers 2..depth-1, for normalised test digits (float64)."""
+    from bnlib.data import load_mnist, normalize_input
 
-    def grad_w(scale):
-        _, cache = batch_norm_train(x @ (scale * w), None, None)
-        return x.T @ batch_norm_backward(dy, cache)[0]  # dL/dW = x^T dL/dz
-
-    return np.linalg.norm(grad_w(a)) / np.linalg.norm(grad_w(1.0))
+    x = normalize_input(load_mnist()).x_test[:256].astype(np.float64)
+    p = propagate(x, unit_weights((784,) + (100,) * depth, seed), "sigmoid", "gaussian")
+    return float(np.median(p.std[2:] / p.std[1:-1]))
 
 
-def _scale_solution():
-    # BN(x (aW)) = BN(x W), and dBN/d(aW) = (1/a) dBN/dW: ten times the weights, a tenth of
-    # the gradient (paper §3.3)
-    return 1 / 10
+def _shrink_solution():
+    # z = W h: the digits' spread in h is multiplied by about std * sqrt(fan_in) = 0.01 * 10;
+    # the sigmoid's slope near 0 is 1/4
+    return 0.01 * np.sqrt(100) * 0.25
 
 
-scale_invariance = Exercise(
-    "With BN after a layer, its weights W become 10 W: by what factor does dL/dW change?",
-    "BN(x (aW)) = BN(x W): the output, and so dL/dy, do not change. But z = x (aW) is a times "
-    "larger and BN divides by its std, so dL/dz, and with it dL/dW = x^T dL/dz, is 1/a times "
-    "smaller (paper §3.3). Larger weights get smaller gradients.",
-    _scale_reference,
-    solution=_scale_solution,
-    rtol=1e-3,
+sigmoid_shrink = Exercise(
+    "Without BN (weights of std 0.01, 100 units a layer): by what factor does each sigmoid "
+    "layer shrink sigma_B?",
+    "Deep in the network the sigmoids' inputs sit near 0, where the slope is 1/4. A layer "
+    "z = W h multiplies the spread of h by about std x sqrt(fan_in) = 0.01 x sqrt(100). "
+    "Multiply the two.",
+    _shrink_reference,
+    solution=_shrink_solution,
+    rtol=0.05,
 )
 
 

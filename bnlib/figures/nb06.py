@@ -28,6 +28,11 @@ def times(m: float) -> str:
     return f"×{m:g}" if m >= 1 else f"×1/{round(1 / m):g}"
 
 
+def pct(fraction: float) -> str:
+    """A fraction as a percentage with at most one decimal: 0.9 -> "90%", 0.897 -> "89.7%"."""
+    return f"{num(100 * fraction, 1).removesuffix('.0')}%"
+
+
 def broken(run) -> bool:
     """Training went nowhere: NaN loss, or test accuracy at the end no better than chance."""
     return run.diverged_at is not None or not run.test_acc[-1] > 0.15
@@ -48,7 +53,7 @@ def accuracy_bands(runs, target: float = TARGET):
         ax.fill_between(steps, 100 * b.lo, 100 * b.hi, color=BN_COLOR[bn], alpha=0.25, lw=0)
         ax.plot(steps, 100 * b.mid, color=BN_COLOR[bn],
                 label=f"{BN_LABEL[bn]}: median of {len(group)} seeds")  # fmt: skip
-    ax.axhline(100 * target, ls=":", color="0.4", lw=1.2, label=f"{target:.0%}")
+    ax.axhline(100 * target, ls=":", color="0.4", lw=1.2, label=f"{pct(target)}")
     ax.set(xlabel="training step", ylabel="test accuracy (%)", ylim=(0, 100), xlim=(0, steps[-1]),
            title=f"(a) test accuracy ({BAND})")  # fmt: skip
     ax.legend(loc="lower right")
@@ -76,7 +81,7 @@ def figure1_table(runs, target: float = TARGET, at=(200, 500, 1000, 2000)) -> st
     and the paired difference (with BN minus without) at the end."""
     without, with_bn = split_bn(runs)
     head = "".join(f"{f'step {s}':>10}" for s in at)
-    rows = [f"{'seed':>4}  {'':11}{head}{f'to {target:.0%}':>9}"]
+    rows = [f"{'seed':>4}  {'':11}{head}{f'to {pct(target)}':>9}"]
     for a, b in zip(without, with_bn, strict=True):
         for r in (a, b):
             accs = "".join(
@@ -114,8 +119,8 @@ def sweep_summary(runs, base_lr: float = BASE_LR, target: float = TARGET):
         ax.minorticks_off()
         ax.set_xlabel(f"learning rate: multiple of {base_lr:g}")
     ax_a.set(ylabel="test accuracy at the end (%)", ylim=(0, 100), title="accuracy")
-    ax_s.set(ylabel=f"steps to {target:.0%} test accuracy", ylim=(0, 1.2 * end),
-             title=f"steps to {target:.0%} (× = never, in {end:,})")  # fmt: skip
+    ax_s.set(ylabel=f"steps to {pct(target)} test accuracy", ylim=(0, 1.2 * end),
+             title=f"steps to {pct(target)} (× = never, in {end:,})")  # fmt: skip
     ax_a.legend(loc="lower left")
     return fig
 
@@ -132,8 +137,8 @@ def sweep_table(runs, base_lr: float = BASE_LR, target: float = TARGET) -> str:
     grid = sweep_runs(runs, base_lr)
     base = grid[1.0, False].steps_to(target)
     rows = [f"{'':>6}{'lr':>6}   {'without BN':>20}   {'with BN':>20}   fewer steps with BN",
-            f"{'':>12}   {'accuracy':>10}{f'to {target:.0%}':>10}   {'accuracy':>10}"
-            f"{f'to {target:.0%}':>10}   than ×1 without"]  # fmt: skip
+            f"{'':>12}   {'accuracy':>10}{f'to {pct(target)}':>10}   {'accuracy':>10}"
+            f"{f'to {pct(target)}':>10}   than ×1 without"]  # fmt: skip
     for m in sorted({m for m, _ in grid}):
         cells = []
         for bn in (False, True):
@@ -187,20 +192,20 @@ def learning_rate_sweep(runs=None, base_lr: float = BASE_LR, target: float = TAR
         shown, zs, titles = {}, [], []
         for bn in (False, True):
             r = grid.get((multiplier, bn))  # None: not trained at this rate
-            pct = None if r is None else typical_percentiles(r, LAYER)  # (P, 3)
+            perc = None if r is None else typical_percentiles(r, LAYER)  # (P, 3)
             lines["acc", bn].set_data(*(([], []) if r is None else (r.steps, 100 * r.test_acc)))
             hit = None if r is None else r.steps_to(target)
             lines["hit", bn].set_data(*(([], []) if hit is None else ([hit], [100 * target])))
             for k, p in enumerate(PERCENTILES):
-                lines[p, bn].set_data(*(([], []) if r is None else (r.steps, pct[:, k])))
+                lines[p, bn].set_data(*(([], []) if r is None else (r.steps, perc[:, k])))
             if r is None:
                 titles.append(f"{BN_LABEL[bn]}: not trained")
                 continue
-            zs.append(pct[np.isfinite(pct)])
+            zs.append(perc[np.isfinite(perc)])
             shown[BN_LABEL[bn]] = {"accuracy": float(r.test_acc[-1]), "steps_to": hit,
                                    "broken": broken(r)}  # fmt: skip
             titles.append(f"{BN_LABEL[bn]}: {num(100 * r.test_acc[-1], 1)}%"
-                          + (f", {target:.0%} at {hit}" if hit else ""))  # fmt: skip
+                          + (f", {pct(target)} at {hit}" if hit else ""))  # fmt: skip
         z = np.concatenate(zs) if zs else np.zeros(1)
         pad = 0.1 * (z.max() - z.min()) + 0.1
         ax_p.set_ylim(z.min() - pad, z.max() + pad)
@@ -246,7 +251,7 @@ def depth_figure(runs):
 
 def depth_table(runs, target: float = TARGET) -> str:
     """Per depth: accuracy at the end, steps to ``target`` and sigma_B at step 0."""
-    head = f"{'accuracy':>9}{f'to {target:.0%}':>9}{'σ_B at 0':>10}"
+    head = f"{'accuracy':>9}{f'to {pct(target)}':>9}{'σ_B at 0':>10}"
     rows = [f"{'layers':>6}   {'without BN':^28}   {'with BN':^28}", f"{'':>6}   {head}   {head}"]
     for d in sorted({r.config.depth for r in runs}):
         cells = []
