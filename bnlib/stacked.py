@@ -170,7 +170,10 @@ class Stack:
         """z_i = h_(i-1) W_i + b_i; h_i = g(z_i) or g(BN(z_i)); then the logits (K, n_out, B)."""
         for x, w, b, cols in zip(self.x, self.W1, self.b1, self.cols, strict=True):
             z1 = linear(x, w, b)  # (B, n_g C): all the group's networks in one product
-            self.z[0].copy_(z1) if len(self.groups) == 1 else self.z[0].index_copy_(1, cols, z1)
+            if len(self.groups) == 1:
+                self.z[0].copy_(z1)
+            else:
+                self.z[0].index_copy_(1, cols, z1)
         for i in range(self.depth):
             if i:
                 torch.baddbmm(self.b[i], self.hk[i - 1], self.W[i], out=self.zk[i])
