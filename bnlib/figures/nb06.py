@@ -10,7 +10,7 @@ from matplotlib.lines import Line2D
 from bnlib.figures.nb01 import BN_COLOR, BN_LABEL, PERCENTILE_STYLE
 from bnlib.paper import gap, percentile_bands, seed_band, typical_percentiles
 from bnlib.shift import PERCENTILES
-from bnlib.viz import new_figure, num, styled
+from bnlib.viz import freeze_layout, new_figure, num, styled
 from bnlib.widgets import Dashboard, choice_slider, register
 
 LAYER = 2  # the last hidden layer (0-based), as in the paper's Figure 1
@@ -218,7 +218,9 @@ def learning_rate_sweep(runs=None, base_lr: float = BASE_LR, target: float = TAR
 
     start = multiplier if multiplier in mults else 1.0
     choice = choice_slider("learning rate", mults, start, label=times)
-    return Dashboard("learning-rate multiples", fig, update, target_ms=100, multiplier=choice)
+    dash = Dashboard("learning-rate multiples", fig, update, target_ms=100, multiplier=choice)
+    freeze_layout(fig)  # laid out once, for two-line titles: a redraw skips the layout pass
+    return dash
 
 
 def sigma_b0(run, layer: int = -1) -> float:
