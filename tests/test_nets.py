@@ -168,14 +168,6 @@ def assert_same_runs(got, want, rtol):
                                    atol=rtol, err_msg=f"{got.config}: z.{name}")  # fmt: skip
 
 
-def test_train_many_equals_training_each_network_alone(small_data):
-    """float64, so that only the order of additions differs: the same runs to 1e-9."""
-    probes, f64 = [0, 7, 25], torch.float64
-    together = train_many(MIXED, small_data, steps=25, probe_steps=probes, dtype=f64)
-    for config, got in zip(MIXED, together, strict=True):
-        assert_same_runs(got, train(config, small_data, 25, probes, dtype=f64), rtol=1e-9)
-
-
 def test_train_many_equals_train_in_float32_over_a_few_steps(small_data):
     """In float32 rounding differs; a ReLU unit near 0 can then flip later, so few steps."""
     together = train_many(MIXED, small_data, steps=8, probe_steps=[0, 8])
@@ -193,12 +185,17 @@ def test_networks_with_one_seed_share_their_mini_batches():
     assert _batch_groups(models) == [[0, 1, 4], [2, 3, 5]]
 
 
-def test_train_many_with_shared_mini_batches_equals_train(small_data):
-    """One stack, two groups of networks sharing a batch (and the first layer's product)."""
-    probes, f64 = [0, 9, 20], torch.float64
-    together = train_many(PAIRED, small_data, steps=20, probe_steps=probes, dtype=f64)
-    for config, got in zip(PAIRED, together, strict=True):
-        assert_same_runs(got, train(config, small_data, 20, probes, dtype=f64), rtol=1e-9)
+@pytest.mark.parametrize(
+    ("configs", "steps", "probes"),
+    [(MIXED, 25, [0, 7, 25]), (PAIRED, 20, [0, 9, 20])],
+    ids=["seeds apart, three stacks", "one stack, two groups sharing mini-batches"],
+)
+def test_train_many_equals_training_each_network_alone(small_data, configs, steps, probes):
+    """float64, so that only the order of additions differs: the same runs to 1e-9."""
+    f64 = torch.float64
+    together = train_many(configs, small_data, steps, probe_steps=probes, dtype=f64)
+    for config, got in zip(configs, together, strict=True):
+        assert_same_runs(got, train(config, small_data, steps, probes, dtype=f64), rtol=1e-9)
 
 
 def test_train_many_equals_train_in_float32_for_smooth_activations(small_data):
