@@ -24,12 +24,14 @@ epsilon                eps=1e-5                    ``eps=1e-5``
 
 Modules, numpy only: functional, inference, layers, gradcheck (the core);
 precise, tracking (statistics for inference); activations, mlp, losses,
-train, toys (small numpy networks); data, shift, metrics; norms, norm_layers
-(LayerNorm, GroupNorm, SyncBN's statistics), noise, landscape, runs (the ICS
-debate and small batches, notebook 07). nets is the one
-module that imports torch. viz, widgets and figures draw (matplotlib,
-ipywidgets); checks and exercises check exercises; progress shows progress
-bars. Importing bnlib changes no global setting.
+train, toys (small numpy networks); data, shift, metrics, paper (the paper's
+experiments in numbers); norms, norm_layers (LayerNorm, GroupNorm, SyncBN's
+statistics), noise, landscape, runs (the ICS debate and small batches,
+notebook 07). nets (the paper's MNIST network, training, probes) and stacked
+(many networks trained at once) are the modules that import torch. viz,
+widgets and figures draw (matplotlib, ipywidgets); checks and exercises check
+exercises; progress shows progress bars. Importing bnlib changes no global
+setting.
 """
 
 __version__ = "0.1.0"

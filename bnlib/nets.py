@@ -22,7 +22,9 @@ import torch.nn.functional as F
 
 from bnlib.progress import progress
 from bnlib.shift import INITS, SMALL_STD, Summary, init_std, summarize
+from bnlib.stacked import Stack
 
+N_FIT = 1000  # training images a probe evaluates (as many as test images)
 _BN = (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d, torch.nn.BatchNorm3d)
 _G = {"sigmoid": torch.nn.Sigmoid, "tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}
 
@@ -87,6 +89,8 @@ class Run:
     test_acc: np.ndarray  # (P,) in [0, 1]
     train_loss: np.ndarray  # (S,) loss of each step's mini-batch
     z: Summary = field(repr=False)  # each hidden layer's input to its nonlinearity
+    train_set_loss: np.ndarray | None = None  # (P,) on N_FIT training images, eval mode
+    train_set_acc: np.ndarray | None = None  # (P,) the same
 
     @property
     def diverged_at(self) -> int | None:
@@ -101,8 +105,8 @@ class Run:
 
 
 def _record(config, steps, rows, losses) -> Run:
-    cols = [np.stack(c) for c in zip(*rows, strict=True)]  # each (P, ...)
-    return Run(config, np.asarray(steps), cols[0], cols[1], losses, Summary(*cols[2:]))
+    cols = [np.stack(c) for c in zip(*rows, strict=True)]  # each (P, ...), in _probe's order
+    return Run(config, np.asarray(steps), cols[0], cols[1], losses, Summary(*cols[4:]), *cols[2:4])
 
 
 def _check_steps(steps: int, probe_steps) -> list[int]:
@@ -152,7 +156,9 @@ def train(config: NetConfig, data, steps: int, probe_steps: Iterable[int] = (0,)
     A probe runs the test set through the network: in train mode for the
     inputs of the nonlinearities (BN uses the probe batch's statistics and
     leaves the running ones alone: what the sigmoid sees in training), in
-    eval mode for the test loss and accuracy. ``train_many`` computes the same.
+    eval mode for the test loss and accuracy; and the first ``N_FIT`` training
+    images (a random sample: ``load_mnist`` shuffles), in eval mode, for the
+    same on training data. ``train_many`` computes the same.
     """
     probe = _check_steps(steps, probe_steps)
     probe_at, (x, y, xt, yt) = set(probe), _tensors(data, dtype)
@@ -162,7 +168,7 @@ def train(config: NetConfig, data, steps: int, probe_steps: Iterable[int] = (0,)
         batches, rows, losses = _batches(model.generator, len(x), batch_size), [], np.zeros(steps)
         for step in progress(range(steps + 1), desc=f"train {config.activation}"):
             if step in probe_at:
-                rows.append(_probe(model, xt, yt))
+                rows.append(_probe(model, xt, yt, x[:N_FIT], y[:N_FIT]))
             if step == steps:
                 break
             idx = next(batches)  # (B,)
@@ -175,8 +181,9 @@ def train(config: NetConfig, data, steps: int, probe_steps: Iterable[int] = (0,)
 
 
 @torch.no_grad()
-def _probe(model: torch.nn.Sequential, xt, yt) -> list[np.ndarray]:
-    """Test loss, test accuracy, and the Summary of each nonlinearity's input."""
+def _probe(model: torch.nn.Sequential, xt, yt, xf=None, yf=None) -> list[np.ndarray]:
+    """Loss and accuracy on the test set and on training images (xf, yf; NaN when None),
+    and the Summary of each nonlinearity's input on the test set."""
     seen = []
     hooks = [m.register_forward_pre_hook(lambda _, inp: seen.append(inp[0]))
              for m in model if isinstance(m, tuple(_G.values()))]  # fmt: skip
@@ -188,10 +195,16 @@ def _probe(model: torch.nn.Sequential, xt, yt) -> list[np.ndarray]:
     for h in hooks:
         h.remove()
     model.eval()
-    logits = model(xt)
+    scores = [*_scores(model(xt), yt), *_scores(None if xf is None else model(xf), yf)]
     model.train()
-    acc = (logits.argmax(1) == yt).float().mean()
-    return [F.cross_entropy(logits, yt).numpy(), acc.numpy(), *_summary(torch.stack(seen))]
+    return [*scores, *_summary(torch.stack(seen))]
+
+
+def _scores(logits, y) -> list[np.ndarray]:
+    """Cross-entropy loss and accuracy of ``logits`` (N, classes) for labels y; NaN for None."""
+    if logits is None:
+        return [np.array(np.nan), np.array(np.nan)]
+    return [F.cross_entropy(logits, y).numpy(), (logits.argmax(1) == y).float().mean().numpy()]
 
 
 def _summary(z: torch.Tensor) -> list[np.ndarray]:
@@ -202,110 +215,84 @@ def _summary(z: torch.Tensor) -> list[np.ndarray]:
     return [np.where(ok.reshape(ok.shape + (1,) * (c.ndim - ok.ndim)), c, np.nan) for c in cols]
 
 
-def _stacked_bias(linears) -> torch.Tensor | None:
-    """The biases of K Linear layers as (K, 1, out), or None when they have none (BN)."""
-    if linears[0].bias is None:
-        return None
-    return torch.stack([lin.bias.detach()[None] for lin in linears])
+def _batch_groups(models) -> list[list[int]]:
+    """Indices of the networks whose mini-batch streams are one: same generator state."""
+    groups: dict[bytes, list[int]] = {}
+    for i, model in enumerate(models):
+        groups.setdefault(bytes(model.generator.get_state().numpy()), []).append(i)
+    return list(groups.values())
 
 
-class _Stack:
-    """K networks of one shape as stacked tensors: W (K, in, out), b (K, 1, out), BN (K * C,)."""
+def _train_stack(configs, data, steps, probe, batch_size) -> list[Run]:
+    """``train`` for networks of one shape at once, as a ``bnlib.stacked.Stack``."""
+    x, y, xt, yt = data
+    order = sorted(range(len(configs)), key=lambda i: configs[i].bn)  # without BN first
+    configs = [configs[i] for i in order]
+    models = [mnist_mlp(c, x.shape[1], int(y.max()) + 1).to(x.dtype) for c in configs]
+    groups = _batch_groups(models)
+    stack = Stack(models, [c.lr for c in configs], groups, batch_size)
+    batches = [_batches(models[g[0]].generator, len(x), batch_size) for g in groups]
+    rows, sums, probe_at = [], torch.zeros(steps, len(models), dtype=x.dtype), set(probe)
+    for step in progress(range(steps + 1), desc=f"train {len(models)} nets"):
+        if step in probe_at:
+            rows.append(_probe_stack(stack, xt, yt, x[:N_FIT], y[:N_FIT]))
+        if step == steps:
+            break
+        for xb, yb, it in zip(stack.x, stack.y, batches, strict=True):
+            idx = next(it)  # (B,)
+            torch.index_select(x, 0, idx, out=xb)
+            torch.index_select(y, 0, idx, out=yb)
+        stack.step(sums[step])
+    losses = (-sums.double() / batch_size).numpy()  # (S, K): each network's mean loss
+    runs = [_record(c, probe, [r[k] for r in rows], losses[:, k]) for k, c in enumerate(configs)]
+    return [runs[order.index(i)] for i in range(len(order))]
 
-    def __init__(self, configs: Sequence[NetConfig], n_in: int, n_out: int, dtype):
-        models = [mnist_mlp(c, n_in, n_out).to(dtype) for c in configs]  # train()'s init
-        self.gens, self.bn = [m.generator for m in models], configs[0].bn
-        self.g = getattr(torch, configs[0].activation)
-        lins = [[m for m in model if isinstance(m, torch.nn.Linear)] for model in models]
-        per_layer = list(zip(*lins, strict=True))  # the i-th Linear of every network
-        self.W = [torch.stack([lin.weight.detach().T for lin in ls]) for ls in per_layer]
-        self.b = [_stacked_bias(ls) for ls in per_layer]
-        kc = [len(configs) * configs[0].width] * configs[0].depth  # a BN channel per net and unit
-        self.gamma = [torch.ones(n, dtype=dtype) for n in kc]
-        self.beta = [torch.zeros(n, dtype=dtype) for n in kc]
-        self.stats = [(torch.zeros(n, dtype=dtype), torch.ones(n, dtype=dtype)) for n in kc]
-        lr = torch.tensor([c.lr for c in configs], dtype=dtype)
-        self.params, self.lrs = [], []
-        for p in [*self.W, *self.b, *(self.gamma + self.beta if self.bn else [])]:
-            if p is not None:
-                self.params.append(p.requires_grad_())
-                per_net = lr.repeat_interleave(p.shape[0] // len(lr))  # BN: K * C entries
-                self.lrs.append(per_net.view(-1, *[1] * (p.ndim - 1)))
 
-    def forward(self, x: torch.Tensor, mode: str = "train", seen: list | None = None):
-        """x (K, B, n_in) -> logits (K, B, n_out). mode: "train", "probe" (batch statistics,
-        running ones untouched) or "eval"; ``seen`` collects each layer's z (K, B, C)."""
-        for i in range(len(self.W) - 1):
-            z = (
-                torch.bmm(x, self.W[i])
-                if self.b[i] is None
-                else torch.baddbmm(self.b[i], x, self.W[i])
-            )
-            if self.bn:
-                k, m, c = z.shape
-                flat = z.transpose(0, 1).reshape(m, k * c)  # (B, K * C)
-                mean, var = self.stats[i] if mode != "probe" else (None, None)
-                flat = F.batch_norm(flat, mean, var, self.gamma[i], self.beta[i], mode != "eval")
-                z = flat.view(m, k, c).transpose(0, 1)
-            if seen is not None:
-                seen.append(z)
-            x = self.g(z)
-        return torch.baddbmm(self.b[-1], x, self.W[-1])
+def _probe_stack(stack: Stack, xt, yt, xf, yf) -> list[list[np.ndarray]]:
+    """Per network of the stack, what ``_probe`` returns, all networks at once: the test and
+    training images in one eval-mode pass (each example on its own), then the test images
+    with batch statistics where there is BN, from the same first-layer product."""
+    n, k = len(xt), stack.K
+    z1 = stack.first_layer(torch.cat([xt, xf]))
+    logits, us = stack.evaluate(z1, batch_stats=False)  # (K, classes, N + N_fit)
+    if stack.Ka < stack.K:  # what the nonlinearities see in training: batch statistics
+        us = stack.evaluate(z1[:n], batch_stats=True)[1]
+    scores = [*_stack_scores(logits[..., :n], yt), *_stack_scores(logits[..., n:], yf)]
+    z = torch.stack([u[:n] for u in us]).view(len(us), n, k, -1).permute(2, 0, 1, 3)  # (K, L, N, C)
+    cols = _summary(z)  # each (K, L, C, ...)
+    return [[*(s[j] for s in scores), *(c[j] for c in cols)] for j in range(k)]
 
-    def step(self, xb: torch.Tensor, yb: torch.Tensor) -> torch.Tensor:
-        """One SGD step of every network on its own mini-batch; returns the K losses."""
-        loss = F.cross_entropy(self.forward(xb).transpose(1, 2), yb, reduction="none").mean(1)
-        grads = torch.autograd.grad(loss.sum(), self.params)  # each network's own gradient
-        with torch.no_grad():
-            for p, g, lr in zip(self.params, grads, self.lrs, strict=True):
-                p.addcmul_(lr, g, value=-1.0)  # p -= lr * g, in one pass
-        return loss.detach()
 
-    @torch.no_grad()
-    def probe(self, xt: torch.Tensor, yt: torch.Tensor) -> list[list[np.ndarray]]:
-        """Per network, what ``_probe`` returns."""
-        k, seen = len(self.gens), []
-        xs, ys = xt.expand(k, *xt.shape), yt.expand(k, *yt.shape)
-        logits = self.forward(xs, "probe", seen)
-        if self.bn:
-            logits = self.forward(xs, "eval")
-        loss = F.cross_entropy(logits.transpose(1, 2), ys, reduction="none").mean(1)
-        acc = (logits.argmax(2) == ys).float().mean(1)
-        cols = [c.swapaxes(0, 1) for c in _summary(torch.stack(seen))]  # (K, L, ...)
-        return [[loss[j].numpy(), acc[j].numpy(), *(c[j] for c in cols)] for j in range(k)]
+def _stack_scores(logits, y) -> list[np.ndarray]:
+    """Each network's loss and accuracy, (K,) each, from logits (K, classes, N)."""
+    ys = y.expand(len(logits), -1)  # (K, N)
+    loss = F.cross_entropy(logits, ys, reduction="none").mean(1)
+    return [loss.numpy(), (logits.argmax(1) == ys).float().mean(1).numpy()]
 
 
 def train_many(configs: Sequence[NetConfig], data, steps: int,
                probe_steps: Iterable[int] = (0,), *, batch_size: int = 60,
                threads: int = 1, dtype=torch.float32) -> list[Run]:  # fmt: skip
-    """``[train(c, data, ...) for c in configs]``, computed several networks at a time.
+    """``[train(c, data, ...) for c in configs]``, computed many networks at a time.
 
-    Networks sharing activation, BN, depth and width train together as one stack
-    (batched matrix products; one BN channel per network and unit), each with
-    its own seed, init, mini-batches and learning rate. Equal to ``train`` up
-    to float rounding (tests/test_nets.py).
+    Networks of one activation, depth and width train together, with and
+    without BN, as one ``bnlib.stacked.Stack`` (stacked parameters, the
+    backward pass written out), each with its own seed, init, mini-batches and
+    learning rate; networks with the same seed see the same mini-batches and
+    share the first layer's product. Equal to ``train`` up to float rounding
+    (tests/test_nets.py).
     """
     probe = _check_steps(steps, probe_steps)
-    probe_at, (x, y, xt, yt) = set(probe), _tensors(data, dtype)
-    groups: dict[tuple, list[int]] = {}
+    tensors = _tensors(data, dtype)
+    shapes: dict[tuple, list[int]] = {}
     for i, c in enumerate(configs):
-        groups.setdefault((c.activation, c.bn, c.depth, c.width), []).append(i)
+        shapes.setdefault((c.activation, c.depth, c.width), []).append(i)
     runs: list = [None] * len(configs)
-    with _threads(threads):
-        for (act, bn, *_), members in groups.items():
-            stack = _Stack([configs[i] for i in members], x.shape[1], int(y.max()) + 1, dtype)
-            batches = [_batches(g, len(x), batch_size) for g in stack.gens]
-            rows, losses = [], torch.zeros(len(members), steps, dtype=dtype)
-            desc = f"train {len(members)} {act}{' + BN' if bn else ''} nets"
-            for step in progress(range(steps + 1), desc=desc):
-                if step in probe_at:
-                    rows.append(stack.probe(xt, yt))
-                if step == steps:
-                    break
-                idx = torch.stack([next(b) for b in batches])  # (K, B)
-                losses[:, step] = stack.step(x[idx], y[idx])
-            for j, i in enumerate(members):
-                runs[i] = _record(configs[i], probe, [r[j] for r in rows], losses[j].numpy())
+    with _threads(threads), torch.no_grad():
+        for members in shapes.values():
+            done = _train_stack([configs[i] for i in members], tensors, steps, probe, batch_size)
+            for i, run in zip(members, done, strict=True):
+                runs[i] = run
     return runs
 
 

@@ -54,10 +54,12 @@ def log_slider(description: str, value: float, lo: float, hi: float, fmt: str = 
     )  # fmt: skip
 
 
-def choice_slider(description: str, values, value, fmt: str = "g"):
-    """A slider over a fixed list of values (e.g. learning rates with precomputed results)."""
+def choice_slider(description: str, values, value, fmt: str = "g", label=None):
+    """A slider over a fixed list of values (e.g. learning rates with precomputed results);
+    each shown as ``label(value)`` when given, else formatted with ``fmt``."""
+    names = [label(v) if label else format(v, fmt) for v in values]
     return W.SelectionSlider(
-        options=[(format(v, fmt), v) for v in values], value=value, description=description,
+        options=list(zip(names, values, strict=True)), value=value, description=description,
         continuous_update=True, style={"description_width": "initial"},
         layout=W.Layout(width="340px"),
     )  # fmt: skip

@@ -4,8 +4,9 @@
 bottom in a fresh ``python3`` kernel started from notebooks/. Afterwards:
 widget views are dropped from the stored outputs (their models live only in
 a running kernel; the text fallback and the static PNG next to each
-dashboard stay), no widget state or timing metadata is kept, and a notebook
-that stores an error (outside a ``raises-exception`` cell) is not written.
+dashboard stay), consecutive prints of a cell are stored as one output, no
+widget state or timing metadata is kept, and a notebook that stores an error
+(outside a ``raises-exception`` cell) is not written.
 """
 
 from __future__ import annotations
@@ -28,6 +29,22 @@ def strip_widget_views(nb) -> None:
         for out in cell.get("outputs", []):
             out.get("data", {}).pop(WIDGET_VIEW, None)
     nb.metadata.pop("widgets", None)
+
+
+def coalesce_streams(nb) -> None:
+    """Merge consecutive stdout (or stderr) outputs of a cell into one: how many pieces a
+    cell's prints arrive in depends on the kernel's flush timing, not on the code."""
+    for cell in nb.cells:
+        merged = []
+        for out in cell.get("outputs", []):
+            prev = merged[-1] if merged else {}
+            stream = out.get("output_type") == prev.get("output_type") == "stream"
+            if stream and prev["name"] == out["name"]:
+                prev["text"] += out["text"]
+            else:
+                merged.append(out)
+        if "outputs" in cell:
+            cell.outputs = merged
 
 
 def stored_errors(nb) -> list[str]:
@@ -64,6 +81,7 @@ def execute(path: Path, timeout: int = 600) -> float:
     if errors:
         raise RuntimeError(f"{path} raised errors, not written:\n  " + "\n  ".join(errors))
     strip_widget_views(nb)
+    coalesce_streams(nb)
     nbformat.validate(nb)
     nbformat.write(nb, path)
     return seconds

@@ -1,0 +1,100 @@
+"""The paper's experiments (§4) in numbers: seed bands, steps to a target, the ImageNet table.
+
+numpy only. Runs are ``bnlib.nets.Run`` records (anything with their fields):
+``steps``, ``test_acc``, ``train_set_acc``, ``z`` and ``steps_to``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from bnlib.shift import typical_unit
+
+
+class ImageNetRow(NamedTuple):
+    """One row of the paper's §4.2 results: Inception variants on ImageNet."""
+
+    model: str
+    lr: float  # initial learning rate
+    steps_to_722: float | None  # training steps to reach 72.2% accuracy (None: never)
+    max_acc: float  # maximum validation accuracy
+
+
+# Quoted from the paper (§4.2), not reproduced here: SGD with momentum, mini-batches of 32.
+IMAGENET = (
+    ImageNetRow("Inception", 0.0015, 31.0e6, 0.722),
+    ImageNetRow("BN-Baseline", 0.0015, 13.3e6, 0.727),
+    ImageNetRow("BN-x5", 0.0075, 2.1e6, 0.730),
+    ImageNetRow("BN-x30", 0.045, 2.7e6, 0.748),
+    ImageNetRow("BN-x5-Sigmoid", 0.0075, None, 0.698),
+)
+
+
+def fewer_steps(base: float | None, other: float | None) -> float:
+    """How many times fewer steps ``other`` needs than ``base``: base / other; NaN if either
+    never got there (None)."""
+    if base is None or other is None:
+        return float("nan")
+    if base <= 0 or other <= 0:
+        raise ValueError(f"expected step counts > 0 (got {base} and {other})")
+    return float(base) / float(other)
+
+
+class Band(NamedTuple):
+    """Per probe, over seeds: the lowest, the median and the highest value, each (P,)."""
+
+    lo: np.ndarray
+    mid: np.ndarray
+    hi: np.ndarray
+
+
+def band(curves) -> Band:
+    """``Band`` of S curves of P values, shape (S, P): min, median and max over axis 0."""
+    a = np.asarray(curves, dtype=float)
+    if a.ndim != 2 or a.shape[0] < 1:
+        raise ValueError(f"expected curves of shape (S, P), S >= 1 (got shape {a.shape})")
+    return Band(a.min(0), np.median(a, 0), a.max(0))
+
+
+def _steps(runs) -> np.ndarray:
+    steps = runs[0].steps
+    if any(not np.array_equal(r.steps, steps) for r in runs):
+        raise ValueError("expected runs probed at the same steps")
+    return steps
+
+
+def seed_band(runs, field: str = "test_acc") -> tuple[np.ndarray, Band]:
+    """(steps, ``Band``) of a per-probe ``field`` over runs that differ only in their seed."""
+    steps = _steps(runs)
+    return steps, band([getattr(r, field) for r in runs])
+
+
+def typical_percentiles(run, layer: int) -> np.ndarray:
+    """The paper's Figure 1 (b, c): the 15th, 50th, 85th percentiles of the input of a typical
+    unit of ``layer`` (``bnlib.shift.typical_unit``) at each probe, shape (P, 3)."""
+    return run.z.percentiles[:, layer, typical_unit(run.z, layer)]
+
+
+def percentile_bands(runs, layer: int) -> tuple[np.ndarray, list[Band]]:
+    """(steps, one ``Band`` per percentile) of each run's typical unit of ``layer``."""
+    steps = _steps(runs)
+    p = np.stack([typical_percentiles(r, layer) for r in runs])  # (S, P, 3)
+    return steps, [band(p[:, :, k]) for k in range(p.shape[-1])]
+
+
+def gap(run) -> np.ndarray:
+    """Accuracy on training images minus test accuracy at each probe, (P,)."""
+    return np.asarray(run.train_set_acc) - np.asarray(run.test_acc)
+
+
+def paired_differences(without, with_bn, field: str = "test_acc", probe: int = -1) -> np.ndarray:
+    """Seed by seed, with BN minus without, of ``field`` at one probe: a paired comparison
+    (each seed's two networks share init weights and mini-batches), shape (S,)."""
+    if len(without) != len(with_bn):
+        raise ValueError(f"expected as many runs with BN as without (got {len(with_bn)} and "
+                         f"{len(without)})")  # fmt: skip
+    a = np.array([getattr(r, field)[probe] for r in without], dtype=float)
+    b = np.array([getattr(r, field)[probe] for r in with_bn], dtype=float)
+    return b - a

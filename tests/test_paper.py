@@ -1,0 +1,86 @@
+"""bnlib.paper: bands over seeds, the typical unit's percentiles, gaps, the quoted table."""
+
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from bnlib import paper
+from bnlib.nets import NetConfig, Run
+from bnlib.shift import Summary, typical_unit
+
+
+def fake_run(acc, fit=None, seed=0, bn=False, p=4, every=10, lr=0.5, depth=3):
+    """P probes of 3 layers x 5 units; unit u of every layer drifts by u per probe."""
+    rng = np.random.default_rng(seed)
+    drift = np.arange(5)[None, None, :, None] * np.arange(p)[:, None, None, None]  # (P, 1, 5, 1)
+    q = np.sort(rng.standard_normal((p, 3, 5, 20)), axis=-1) + drift
+    pct = q[..., [3, 10, 17]]
+    z = Summary(q.mean(-1), q.std(-1), pct, q)
+    fit = np.ones(p) if fit is None else np.asarray(fit, float)
+    config = NetConfig(seed=seed, bn=bn, lr=lr, depth=depth)
+    return Run(config, np.arange(p) * every, np.ones(p), np.asarray(acc, float),
+               np.ones(every * (p - 1)), z, np.ones(p), fit)  # fmt: skip
+
+
+def test_the_quoted_table_says_14_times_fewer_steps():
+    rows = {r.model: r for r in paper.IMAGENET}
+    assert paper.fewer_steps(rows["Inception"].steps_to_722, rows["BN-x5"].steps_to_722) == (
+        pytest.approx(31.0 / 2.1)
+    )
+    assert int(paper.fewer_steps(31.0e6, 2.1e6)) == 14  # "14 times fewer steps"
+    assert np.isnan(paper.fewer_steps(31.0e6, rows["BN-x5-Sigmoid"].steps_to_722))
+    assert max(r.max_acc for r in paper.IMAGENET) == rows["BN-x30"].max_acc == 0.748
+
+
+@given(arrays(float, st.tuples(st.integers(1, 6), st.integers(1, 8)),
+              elements=st.floats(-1e6, 1e6)))  # fmt: skip
+def test_band_brackets_the_median(curves):
+    b = paper.band(curves)
+    assert np.all(b.lo <= b.mid) and np.all(b.mid <= b.hi)
+    np.testing.assert_array_equal(b.lo, curves.min(0))
+    np.testing.assert_array_equal(b.hi, curves.max(0))
+
+
+def test_seed_band_over_runs():
+    runs = [fake_run([0.1, 0.5, 0.8, 0.9], seed=0), fake_run([0.1, 0.3, 0.9, 0.95], seed=1),
+            fake_run([0.1, 0.4, 0.7, 0.92], seed=2)]  # fmt: skip
+    steps, b = paper.seed_band(runs)
+    assert steps.tolist() == [0, 10, 20, 30]
+    np.testing.assert_allclose(b.mid, [0.1, 0.4, 0.8, 0.92])
+    np.testing.assert_allclose(b.lo, [0.1, 0.3, 0.7, 0.9])
+
+
+def test_typical_percentiles_follow_the_typical_unit():
+    run = fake_run([0.1] * 4)
+    u = typical_unit(run.z, 2)
+    assert u == 2  # units drift by 0, 1, 2, 3, 4 per probe: the median mover is unit 2
+    np.testing.assert_array_equal(paper.typical_percentiles(run, 2), run.z.percentiles[:, 2, 2])
+    steps, bands = paper.percentile_bands([run, fake_run([0.1] * 4, seed=1)], 2)
+    assert steps.tolist() == [0, 10, 20, 30] and len(bands) == 3 and bands[0].mid.shape == (4,)
+
+
+def test_gap_and_paired_differences():
+    a = fake_run([0.1, 0.8], fit=[0.1, 0.99], p=2)
+    assert paper.gap(a).tolist() == pytest.approx([0.0, 0.19])
+    without = [fake_run([0.1, 0.8], p=2, seed=s) for s in (0, 1)]
+    with_bn = [
+        fake_run([0.1, 0.9], p=2, seed=0, bn=True),
+        fake_run([0.1, 0.7], p=2, seed=1, bn=True),
+    ]
+    assert paper.paired_differences(without, with_bn).tolist() == pytest.approx([0.1, -0.1])
+
+
+@pytest.mark.parametrize(
+    ("call", "says"),
+    [(lambda: paper.band(np.zeros(3)), "expected curves of shape (S, P), S >= 1 (got shape (3,))"),
+     (lambda: paper.seed_band([fake_run([0.1, 0.2], p=2), fake_run([0.1] * 3, p=3)]), "expected runs probed at the same steps"),
+     (lambda: paper.paired_differences([fake_run([0.1, 0.2], p=2)], []), "expected as many runs with BN as without (got 0 and 1)"),
+     (lambda: paper.fewer_steps(0, 5), "expected step counts > 0 (got 0 and 5)")],
+)  # fmt: skip
+def test_bad_input(call, says):
+    with pytest.raises(ValueError, match=re.escape(says)):
+        call()
