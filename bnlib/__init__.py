@@ -24,8 +24,10 @@ epsilon                eps=1e-5                    ``eps=1e-5``
 
 Modules, numpy only: functional, inference, layers, gradcheck (the core);
 precise, tracking (statistics for inference); activations, mlp, losses,
-train, toys (small numpy networks); data, shift, metrics. nets is the one
-module that imports torch. viz, widgets and figures draw (matplotlib,
+train, toys (small numpy networks); data, shift, metrics. Two modules import
+torch: nets (the paper's MNIST network and its training) and ics (internal
+covariate shift in the strict sense, measured while training, on nets' public
+API). viz, widgets and figures draw (matplotlib,
 ipywidgets); checks and exercises check exercises; progress shows progress
 bars. Importing bnlib changes no global setting.
 """
