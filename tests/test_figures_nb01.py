@@ -210,6 +210,9 @@ def test_numbers_table_gives_ranges_over_seeds():
     nan_run.train_loss[3:] = np.nan
     assert "broke in 1 of 1 seeds (NaN by step 3)" in f.numbers_table({"x": [nan_run]})
     assert "never" in f.numbers_table({"slow": [fake_run([0.1, 0.2], [1, 1.2])]})
+    assert f.per_seed_steps([None, 900, 1000]) == "never, 900, 1000"
+    assert f.per_seed_steps([None, None]) == "never"
+    assert f.per_seed_steps([200, 200]) == "200" and f.per_seed_steps([300, 400]) == "300–400"
 
 
 def test_select_and_by_lr():

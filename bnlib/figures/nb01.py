@@ -311,7 +311,7 @@ def lr_table(runs: list) -> str:
     input z at the end, and the share of layer 3's inputs with |z| > SATURATED (medians)."""
     every = gap(runs[0])
     drift_head = f"drift: first {every} / after {AFTER}"
-    rows = [f"{'lr':>5}  {'BN':<4}{'outcome':<20}{'accuracy':<14}{drift_head:<27}"
+    rows = [f"{'lr':>5}  {'BN':<4}{'outcome':<20}{'accuracy':<14}{drift_head:<30}"
             f"{'median z':>9}{f'|z| > {SATURATED:g}':>10}"]  # fmt: skip
     for lr in sorted({r.config.lr for r in runs}):
         for bn in (False, True):
@@ -329,7 +329,7 @@ def lr_table(runs: list) -> str:
             z = np.median([np.median(r.z.percentiles[-1, LAYER, :, 1]) for r in rs])
             sat = np.median([saturated_share(r) for r in rs])
             rows.append(f"{lr:>5g}  {'yes' if bn else 'no':<4}{verdict:<20}{acc_text:<14}"
-                        f"{drift:<27}{sci(z):>9}{f'{100 * sat:.0f}%':>10}")  # fmt: skip
+                        f"{drift:<30}{sci(z):>9}{f'{100 * sat:.0f}%':>10}")  # fmt: skip
     return "\n".join(rows)
 
 
@@ -465,9 +465,18 @@ def run_numbers(run, layer: int = LAYER, target: float = 0.8) -> dict:
             "late_rel": late_drift(run, layer, relative=True)}  # fmt: skip
 
 
+def per_seed_steps(steps: list) -> str:
+    """Steps to a target over seeds: "200", "300–400", or each seed's where one never got there."""
+    if all(s is None for s in steps):
+        return "never"
+    if None in steps:
+        return ", ".join("never" if s is None else str(s) for s in steps)
+    return "–".join(dict.fromkeys(map(str, (min(steps), max(steps)))))
+
+
 def numbers_table(groups: dict, target: float = 0.8) -> str:
     """``run_numbers`` of each named group of runs (seeds): medians, ranges where they matter."""
-    head = (f"{'':31}{'accuracy':<15}{f'steps to {target:.0%}':<15}{'σ_B start → end':<17}"
+    head = (f"{'':31}{'accuracy':<13}{f'steps to {target:.0%}':<19}{'σ_B start → end':<17}"
             f"{f'drift after {AFTER}: z / σ':<20}")  # fmt: skip
     rows = [head]
     for name, runs in groups.items():
@@ -482,12 +491,8 @@ def numbers_table(groups: dict, target: float = 0.8) -> str:
         acc = [100 * n["accuracy"] for n in ns]
         acc = f"{num(min(acc), 1)}–{num(max(acc), 1)}%"
         steps = [n["steps_to"] for n in ns]
-        reach = (
-            "never"
-            if None in steps
-            else "–".join(dict.fromkeys(map(str, (min(steps), max(steps)))))
-        )
+        reach = per_seed_steps(steps)
         sig = f"{med['sigma_start']} → {med['sigma_end']}"
         drift = f"{med['late']} / {med['late_rel']}"
-        rows.append(f"{name:31}{acc:<15}{reach:<15}{sig:<17}{drift:<20}")
+        rows.append(f"{name:31}{acc:<13}{reach:<19}{sig:<17}{drift:<20}")
     return "\n".join(rows)
