@@ -12,6 +12,7 @@ import itertools
 from typing import NamedTuple
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from bnlib._check import float_array
 from bnlib.functional import batch_mean, batch_var
@@ -75,10 +76,13 @@ def propagate(x, weights, activation: str, init: str, gain: float = 1.0) -> Prop
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {tuple(ACTIVATIONS)} (got {activation!r})")
     g, h, rows = ACTIVATIONS[activation], x, []
-    for w in weights:
-        z = h @ (gain * init_std(init, *w.shape) * w)  # (N, C)
-        rows.append((np.sqrt(np.mean(batch_mean(z) ** 2)), np.sqrt(np.mean(batch_var(z)))))
-        h = g(z)
+    # One BLAS thread for these small products: on a shared 2-core machine a second thread
+    # waits for a busy core and a 0.2 s slider update takes 2-3 s. Restored afterwards.
+    with threadpool_limits(limits=1, user_api="blas"):
+        for w in weights:
+            z = h @ (gain * init_std(init, *w.shape) * w)  # (N, C)
+            rows.append((np.sqrt(np.mean(batch_mean(z) ** 2)), np.sqrt(np.mean(batch_var(z)))))
+            h = g(z)
     return Propagation(*np.array(rows).T)
 
 

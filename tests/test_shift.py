@@ -251,3 +251,13 @@ def test_split_drift_refuses_records_of_the_wrong_shape(rng):
         ),
     ):
         split_drift(s, s)
+
+
+def test_propagate_leaves_the_blas_thread_setting_as_it_was(net):
+    from threadpoolctl import threadpool_info
+
+    x, ws = net
+    before = [(i["internal_api"], i["num_threads"]) for i in threadpool_info()]
+    one = propagate(x, ws, "tanh", "he")
+    assert [(i["internal_api"], i["num_threads"]) for i in threadpool_info()] == before
+    np.testing.assert_array_equal(propagate(x, ws, "tanh", "he").std, one.std)  # deterministic
