@@ -476,7 +476,7 @@ def per_seed_steps(steps: list) -> str:
 
 def numbers_table(groups: dict, target: float = 0.8) -> str:
     """``run_numbers`` of each named group of runs (seeds): medians, ranges where they matter."""
-    head = (f"{'':31}{'accuracy':<13}{f'steps to {target:.0%}':<19}{'σ_B start → end':<17}"
+    head = (f"{'':31}{'accuracy':<13}{f'steps to {target:.0%}':<19}{'σ_B start → end':<19}"
             f"{f'drift after {AFTER}: z / σ':<20}")  # fmt: skip
     rows = [head]
     for name, runs in groups.items():
@@ -494,5 +494,5 @@ def numbers_table(groups: dict, target: float = 0.8) -> str:
         reach = per_seed_steps(steps)
         sig = f"{med['sigma_start']} → {med['sigma_end']}"
         drift = f"{med['late']} / {med['late_rel']}"
-        rows.append(f"{name:31}{acc:<13}{reach:<19}{sig:<17}{drift:<20}")
+        rows.append(f"{name:31}{acc:<13}{reach:<19}{sig:<19}{drift:<20}")
     return "\n".join(rows)
