@@ -27,9 +27,10 @@ precise, tracking (statistics for inference); activations, mlp, losses,
 train, toys (small numpy networks); data, shift, metrics, paper (the paper's
 experiments in numbers); norms, norm_layers (LayerNorm, GroupNorm, SyncBN's
 statistics), noise, landscape, runs (the ICS debate and small batches,
-notebook 07). nets (the paper's MNIST network, training, probes) and stacked
-(many networks trained at once) are the modules that import torch. viz,
-widgets and figures draw (matplotlib, ipywidgets); checks and exercises check
+notebook 07). Three modules import torch: nets (the paper's MNIST network,
+training, probes), stacked (many networks trained at once) and ics (internal
+covariate shift in the strict sense, measured while training). viz, widgets
+and figures draw (matplotlib, ipywidgets); checks and exercises check
 exercises; progress shows progress bars. Importing bnlib changes no global
 setting.
 """

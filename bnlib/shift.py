@@ -12,6 +12,7 @@ import itertools
 from typing import NamedTuple
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from bnlib._check import float_array
 from bnlib.functional import batch_mean, batch_var
@@ -75,10 +76,13 @@ def propagate(x, weights, activation: str, init: str, gain: float = 1.0) -> Prop
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {tuple(ACTIVATIONS)} (got {activation!r})")
     g, h, rows = ACTIVATIONS[activation], x, []
-    for w in weights:
-        z = h @ (gain * init_std(init, *w.shape) * w)  # (N, C)
-        rows.append((np.sqrt(np.mean(batch_mean(z) ** 2)), np.sqrt(np.mean(batch_var(z)))))
-        h = g(z)
+    # One BLAS thread for these small products: on a shared 2-core machine a second thread
+    # waits for a busy core and a 0.2 s slider update takes 2-3 s. Restored afterwards.
+    with threadpool_limits(limits=1, user_api="blas"):
+        for w in weights:
+            z = h @ (gain * init_std(init, *w.shape) * w)  # (N, C)
+            rows.append((np.sqrt(np.mean(batch_mean(z) ** 2)), np.sqrt(np.mean(batch_var(z)))))
+            h = g(z)
     return Propagation(*np.array(rows).T)
 
 
@@ -179,3 +183,30 @@ def typical_unit(s: Summary, layer: int) -> int:
     order = np.argsort(np.where(np.isfinite(moved), moved, np.inf))
     finite = max(int(np.isfinite(moved).sum()), 1)
     return int(order[(finite - 1) // 2])
+
+
+class Split(NamedTuple):
+    """A layer's drift between consecutive probes in two parts; each (P - 1, L), mean over units.
+
+    total: W1(z_l(t'), z_l(t)), as ``layer_drift``; earlier: W1(z_l(theta_l(t), u_l(t')),
+    z_l(t)), the layer's parameters held (ICS in the strict sense); own: W1(z_l(t'),
+    z_l(theta_l(t), u_l(t'))), its input held. total <= earlier + own per unit (triangle).
+    """
+
+    total: np.ndarray
+    earlier: np.ndarray
+    own: np.ndarray
+
+
+def split_drift(s: Summary, cross: Summary, relative: bool = False) -> Split:
+    """Split ``layer_drift`` of a (P, L, C, ...) ``Summary`` with the (P - 1, L, C, ...)
+    ``cross`` records of ``bnlib.ics.trace``. ``relative``: each unit's W1 in units of its
+    standard deviation at the earlier probe t (scale-free)."""
+    if cross.quantiles.shape != (s.quantiles.shape[0] - 1, *s.quantiles.shape[1:]):
+        raise ValueError(f"expected cross records (P - 1, L, C, Q) for a Summary (P, L, C, Q) "
+                         f"(got {cross.quantiles.shape} for {s.quantiles.shape})")  # fmt: skip
+    then, now, held = s.quantiles[:-1], s.quantiles[1:], cross.quantiles
+    scale = np.maximum(s.std[:-1], 1e-12) if relative else 1.0
+    parts = (w1_from_quantiles(now, then), w1_from_quantiles(held, then),
+             w1_from_quantiles(now, held))  # fmt: skip
+    return Split(*((p / scale).mean(axis=-1) for p in parts))

@@ -5,6 +5,7 @@ import pytest
 from scipy.stats import norm
 
 from bnlib.figures import nb01 as f
+from bnlib.ics import Traced
 from bnlib.nets import NetConfig, Run
 from bnlib.shift import Summary, layer_drift, propagate, typical_unit, unit_weights
 
@@ -67,53 +68,110 @@ def test_lr_explorer_shows_each_runs_numbers(grid):
         for r in (r for r in grid if r.config.lr == lr):
             shown = dash.shown[f.BN_LABEL[r.config.bn]]
             assert shown["accuracy"] == r.test_acc[-1]
-            assert shown["drift"] == pytest.approx(np.mean(layer_drift(r.z).w1[:, 2]))
-            assert shown["broken"] == f.broken(r)
+            assert shown["drift"] == pytest.approx(f.late_drift(r), nan_ok=True)
+            assert shown["outcome"] == f.outcome(r)
         assert f"learning rate {lr:g}:" in dash.figure.get_suptitle()
 
 
 def test_lr_explorer_says_when_a_rate_was_not_trained(grid):
-    dash = f.lr_explorer(grid, lr=30.0)
+    dash = f.lr_explorer(grid, lr=100.0)
     assert set(dash.shown) == {"with BN"}
     assert dash.figure.get_suptitle() == (
-        f"learning rate 30: without BN not trained, with BN {f.STATE[dash.shown['with BN']['broken']]}"
+        f"learning rate 100: without BN it was not trained, "
+        f"with BN it {f.PHRASE[dash.shown['with BN']['outcome']]}"
     )
     assert all(len(line.get_xdata()) == 0 for line in dash.figure.axes[0].lines[:1])
     assert dash.figure.axes[0].get_title().startswith("at the end: — vs ")
 
 
-def test_lr_table_has_a_row_per_rate(grid):
+def test_verdict_names_both_networks():
+    assert f.verdict({False: "trains", True: "trains"}) == "both networks train"
+    assert f.verdict({False: "broke", True: "trains"}) == "without BN it breaks, with BN it trains"
+    assert f.verdict({False: "stuck", True: "trains"}).startswith(
+        "without BN it is stuck at chance"
+    )
+
+
+def test_lr_table_has_a_row_per_rate_and_bn(grid):
     rows = f.lr_table(list(grid)).splitlines()
-    assert len(rows) == 2 + 6 and rows[-1].lstrip().startswith("100 ")
-    assert "not trained" in rows[-1] and "not trained" not in rows[2]
-    r = next(r for r in grid if r.config.lr == 0.3 and not r.config.bn)
-    assert f.sci(f.mean_drift(r)) in rows[2]
+    assert len(rows) == 1 + len(grid) and "outcome" in rows[0]
+    r = next(r for r in grid if r.config.lr == 0.3 and r.config.bn)
+    row = next(line for line in rows[1:] if line.split()[:2] == ["0.3", "yes"])
+    assert f"{f.outcome(r)} ×1" in row and f.sci(f.late_drift(r)) in row
+    assert f"{100 * r.test_acc[-1]:.1f}%" in row
 
 
-def test_broken_means_nan_or_a_loss_no_lower_than_at_the_start():
-    assert not f.broken(fake_run([0.1, 0.1], [1, 1], loss=[2.3, 2.29]))  # stuck, still creeping
-    assert f.broken(fake_run([0.1, 0.1], [1, 1], loss=[2.3, 2.4]))  # saturated
-    nan_run = fake_run([0.1, 0.1], [1, 1])
+def test_outcome_breaks_sticks_or_trains():
+    p = 10  # probes every 100 steps, 3 layers of 4 units
+    moving = [1.0 + 0.1 * k for k in range(p)]
+    assert f.outcome(fake_run([0.1] + [0.9] * (p - 1), moving)) == "trains"
+    assert f.outcome(fake_run([0.1] * p, moving, loss=[2.3] * p)) == "stuck"
+    assert f.outcome(fake_run([0.1] * p, moving, loss=[2.3] * (p - 1) + [2.6])) == "broke"
+    frozen = [1.0, 5.0] + [5.0] * (p - 2)  # one jump, then nothing moves
+    assert f.outcome(fake_run([0.1] * p, frozen, loss=[2.3] * p)) == "broke"
+    nan_run = fake_run([0.1] * p, moving)
     nan_run.train_loss[30:] = np.nan
-    assert f.broken(nan_run)
+    assert f.outcome(nan_run) == "broke"
 
 
-def test_run_numbers_follow_the_records():
-    run = fake_run([0.1, 0.5, 0.85, 0.9, 0.95], [1.0, 2.0, 2.0, 2.0, 4.0], every=100)
-    n = f.run_numbers(run, target=0.8, early=200, late=200)
-    assert n["accuracy"] == 0.95 and n["steps_to"] == 200
-    assert n["sigma_start"] == pytest.approx(1.0) and n["sigma_end"] == pytest.approx(4.0)
-    w1 = layer_drift(run.z).w1[:, 2]  # probe intervals ending at steps 100..400
-    assert n["drift_early"] == pytest.approx(w1[:2].mean())
-    assert n["drift_late"] == pytest.approx(w1[-2:].mean())
-    table = f.numbers_table({"a run": run}, target=0.8)
-    assert "steps to 80%" in table.splitlines()[0] and "95.0%" in table and "200" in table
-    assert "never" in f.numbers_table({"slow": fake_run([0.1, 0.2], [1, 1])})
+def test_late_averages_the_intervals_after_a_step():
+    run = fake_run([0.1] * 6, [1.0, 2.0, 3.0, 4.0, 6.0, 8.0], every=100)  # probes 0..500
+    w1 = layer_drift(run.z).w1[:, 2]  # intervals ending at 100..500
+    assert f.late(layer_drift(run.z).w1, run, after=300)[2] == pytest.approx(w1[3:].mean())
+    assert f.late_drift(run) == pytest.approx(w1[3:].mean())
+    assert np.isnan(f.late(layer_drift(run.z).w1, run, after=500)).all()
+
+
+def test_settled_at_is_the_first_step_from_which_drift_stays_low():
+    sigmas = [1.0, 2.0, 2.5, 2.55, 2.6, 2.62]  # W1 of a change of sigma s: |ds| * 0.8
+    run = fake_run([0.1] * 6, sigmas, every=100)
+    w1 = layer_drift(run.z).w1[:, 2]
+    assert np.all(w1[2:] < 0.1) and w1[1] > 0.1
+    assert f.settled_at(run, level=0.1) == 200
+    assert f.settled_at(run, level=1e-6) is None
+
+
+def test_saturated_share_counts_inputs_beyond_four():
+    run = fake_run([0.1, 0.1], [1.0, 1.0], mean=[0.0, -4.0])  # half of N(-4, 1) is below -4
+    assert f.saturated_share(run) == pytest.approx(0.5)
+    assert f.saturated_share(fake_run([0.1, 0.1], [1.0, 1.0])) == 0.0
+
+
+def traced(run, held):
+    """A Traced-like record whose cross z (the layer's old parameters on the new input) is
+    ``held``: "then" (nothing but the parameters moved) or "now" (only the input moved)."""
+    cut = slice(None, -1) if held == "then" else slice(1, None)
+    return Traced(run, Summary(*(a[cut] for a in run.z)))
+
+
+def test_split_numbers_give_the_moved_part_all_the_drift():
+    run = fake_run([0.1, 0.5, 0.9, 0.9, 0.9], [1.0, 1.5, 2.0, 2.5, 3.5], every=100)
+    total = f.late(layer_drift(run.z).w1, run)
+    own = f.split_numbers(traced(run, "then"))
+    np.testing.assert_allclose(own["own"], total)
+    np.testing.assert_allclose(own["ics"], 0.0)
+    ics = f.split_numbers(traced(run, "now"))
+    np.testing.assert_allclose(ics["ics"], total)
+    rel = f.late(layer_drift(run.z, relative=True).w1, run)
+    np.testing.assert_allclose(ics["ics_rel"], rel)
+    np.testing.assert_allclose(ics["sigma_end"], 3.5)
+
+
+def test_split_table_and_figure_show_medians_over_seeds():
+    runs = [fake_run([0.1] * 5, [1.0, 1.0 + d, 1.0 + 2 * d, 1.0 + 3 * d, 1.0 + 4 * d])
+            for d in (0.1, 0.2, 0.4)]  # fmt: skip
+    traces = {False: [traced(r, "now") for r in runs], True: [traced(r, "then") for r in runs]}
+    ics = [f.split_numbers(t)["ics"][2] for t in traces[False]]
+    table = f.split_table(traces).splitlines()
+    assert len(table) == 1 + 2 * 3 and f.span(ics) in table[3]
+    fig = f.split_figure(traces)
+    heights = [p.get_height() for p in fig.axes[0].patches]  # without BN's 3 bars, then BN's
+    assert heights[2] == pytest.approx(np.median(ics)) and heights[3:] == [0.0] * 3
 
 
 def test_figures_draw_what_they_are_given():
     a = fake_run([0.1, 0.5, 0.9], [1.0, 1.5, 2.0], mean=[0, -1, -2])
-    b = fake_run([0.1, 0.8, 0.9], [1.0, 1.0, 1.0], bn=True)
+    b = fake_run([0.1, 0.8, 0.9], [1.0, 1.1, 1.2], bn=True)
     fig = f.percentiles_over_steps({"without BN": a, "with BN": b})
     assert len(fig.axes) == 2 and all(len(ax.lines) == 3 for ax in fig.axes)
     u = typical_unit(a.z, 2)
@@ -121,9 +179,43 @@ def test_figures_draw_what_they_are_given():
     assert fig.axes[0].get_title() == f"without BN: unit {u} of layer 3"
     fig = f.drift_over_steps({"without BN": a})
     np.testing.assert_allclose(fig.axes[0].lines[2].get_ydata(), layer_drift(a.z).w1[:, 2])
+    assert "per 100 steps" in fig.axes[0].get_ylabel()
     fig = f.remedies_figure({"x": (a, b)})
-    np.testing.assert_allclose(fig.axes[1].lines[0].get_ydata(), f.sigma_b(a))
-    fig = f.lr_summary([a, b, fake_run([0.1, 0.1], [1, 1], lr=10.0, loss=[2.3, 2.5])])
-    acc_ax = fig.axes[1]
-    assert [line.get_label() for line in acc_ax.lines[::2]] == ["without BN", "with BN"]
-    assert acc_ax.lines[1].get_xdata().tolist() == [10.0]  # the cross marks the broken run
+    relative = layer_drift(a.z, relative=True).w1[:, 2]
+    np.testing.assert_allclose(fig.axes[1].lines[0].get_ydata(), relative)
+    broke = fake_run([0.1, 0.1], [1, 1], lr=10.0, loss=[2.3, 2.6])
+    fig = f.lr_summary([a, b, broke])
+    acc_ax = fig.axes[2]
+    crosses = [line for line in acc_ax.lines if line.get_marker() == "x" and len(line.get_xdata())]
+    assert [line.get_xdata().tolist() for line in crosses] == [[10.0]]  # the broken run
+    assert [t.get_text() for t in acc_ax.get_xticklabels()][:3] == ["0.1", "0.3", "1"]
+
+
+def test_run_numbers_follow_the_records():
+    run = fake_run([0.1, 0.5, 0.85, 0.9, 0.95], [1.0, 2.0, 2.0, 2.0, 4.0], every=100)
+    n = f.run_numbers(run, target=0.8)
+    assert n["accuracy"] == 0.95 and n["steps_to"] == 200 and n["outcome"] == "trains"
+    assert n["sigma_start"] == pytest.approx(1.0) and n["sigma_end"] == pytest.approx(4.0)
+    w1 = layer_drift(run.z).w1[:, 2]  # probe intervals ending at steps 100..400
+    assert n["late"] == pytest.approx(w1[-1])  # only (300, 400] ends after step 300
+    assert n["late_rel"] == pytest.approx(layer_drift(run.z, relative=True).w1[-1, 2])
+
+
+def test_numbers_table_gives_ranges_over_seeds():
+    seeds = [fake_run([0.1, 0.5, a, 0.9, 0.95], [1.0, 2.0, 2.0, 2.0, 4.0]) for a in (0.7, 0.85)]
+    table = f.numbers_table({"a remedy": seeds}, target=0.8)
+    head, row = table.splitlines()
+    assert "steps to 80%" in head and "95.0–95.0%" in row and "200–300" in row
+    nan_run = fake_run([0.1, 0.1], [1, 1])
+    nan_run.train_loss[3:] = np.nan
+    assert "broke in 1 of 1 seeds (NaN by step 3)" in f.numbers_table({"x": [nan_run]})
+    assert "never" in f.numbers_table({"slow": [fake_run([0.1, 0.2], [1, 1.2])]})
+    assert f.per_seed_steps([None, 900, 1000]) == "never, 900, 1000"
+    assert f.per_seed_steps([None, None]) == "never"
+    assert f.per_seed_steps([200, 200]) == "200" and f.per_seed_steps([300, 400]) == "300–400"
+
+
+def test_select_and_by_lr():
+    runs = [fake_run([0.1, 0.2], [1, 1], lr=lr, bn=bn) for lr in (3.0, 0.3) for bn in (0, 1)]
+    assert [r.config.lr for r in f.select(runs, bn=True)] == [3.0, 0.3]
+    assert list(f.by_lr(runs, bn=False)) == [0.3, 3.0]

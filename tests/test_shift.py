@@ -18,6 +18,7 @@ from bnlib.shift import (
     layer_drift,
     propagate,
     quantile_levels,
+    split_drift,
     summarize,
     typical_unit,
     unit_weights,
@@ -212,3 +213,51 @@ def test_typical_unit_is_the_median_mover(rng):
     broken = s._replace(quantiles=s.quantiles.copy())
     broken.quantiles[-1, 0, [1, 4]] = np.nan  # two units with NaN records: the median of the rest
     assert typical_unit(broken, 0) == 2
+
+
+def test_split_drift_gives_the_whole_drift_to_the_part_that_moved(rng):
+    s = summaries([0.0, 1.0, 3.0], [1.0, 1.0, 2.0], rng)  # (3 probes, 1 layer, 5 units)
+    total = layer_drift(s).w1
+    held_then = Summary(*(a[:-1] for a in s))  # z(theta(t), u(t')) = z(t): input did not matter
+    only_own = split_drift(s, held_then)
+    np.testing.assert_allclose(only_own.total, total)
+    np.testing.assert_allclose(only_own.own, total)
+    np.testing.assert_array_equal(only_own.earlier, 0.0)
+    held_now = Summary(*(a[1:] for a in s))  # z(theta(t), u(t')) = z(t'): parameters did not
+    only_earlier = split_drift(s, held_now)
+    np.testing.assert_allclose(only_earlier.earlier, total)
+    np.testing.assert_array_equal(only_earlier.own, 0.0)
+
+
+@given(shift=st.floats(-5, 5), scale=st.floats(0.2, 5))
+def test_split_drift_obeys_the_triangle_inequality_and_relative_divides_by_sigma(shift, scale):
+    rng = np.random.default_rng(1)
+    s = summaries([0.0, 1.0], [2.0, 1.5], rng)
+    middle = summaries([shift], [scale], rng)  # any distribution in between
+    d = split_drift(s, middle)
+    assert np.all(d.total <= d.earlier + d.own + 1e-12)
+    rel = split_drift(s, middle, relative=True)
+    per_unit = w1_from_quantiles(middle.quantiles[0], s.quantiles[0]) / s.std[0]  # (1, 5)
+    np.testing.assert_allclose(rel.earlier[0], per_unit.mean(axis=-1))
+
+
+def test_split_drift_refuses_records_of_the_wrong_shape(rng):
+    s = summaries([0.0, 1.0, 2.0], [1.0] * 3, rng)
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "expected cross records (P - 1, L, C, Q) for a Summary (P, L, C, Q) "
+            "(got (3, 1, 5, 20) for (3, 1, 5, 20))"
+        ),
+    ):
+        split_drift(s, s)
+
+
+def test_propagate_leaves_the_blas_thread_setting_as_it_was(net):
+    from threadpoolctl import threadpool_info
+
+    x, ws = net
+    before = [(i["internal_api"], i["num_threads"]) for i in threadpool_info()]
+    one = propagate(x, ws, "tanh", "he")
+    assert [(i["internal_api"], i["num_threads"]) for i in threadpool_info()] == before
+    np.testing.assert_array_equal(propagate(x, ws, "tanh", "he").std, one.std)  # deterministic

@@ -1,21 +1,14 @@
-"""Exercises of 01_internal_covariate_shift: init scales, how they compound, and W1 drift."""
+"""Exercises of 01_internal_covariate_shift: how an init scale compounds, which layers move
+when one layer's weights are rescaled (without and with BN), and the W1 drift measure."""
 
 import numpy as np
 
 from bnlib.checks import Exercise
-from bnlib.shift import init_std, propagate, unit_weights, wasserstein1
-
-
-def _he_solution():
-    return np.sqrt(2 / 784)
+from bnlib.shift import propagate, unit_weights, wasserstein1
 
 
 def _compound_solution():
     return 1.1**20
-
-
-def _w1_solution(a, b):
-    return np.mean(np.abs(np.sort(a) - np.sort(b)))
 
 
 def _compound_reference():
@@ -24,30 +17,86 @@ def _compound_reference():
     return propagate(x, ws, "relu", "he", 1.1).std[-1] / propagate(x, ws, "relu", "he").std[-1]
 
 
+gain_compounds = Exercise(
+    "ReLU net, He init × 1.1: how many times larger is σ_B at layer 20?",
+    "ReLU(a·z) = a·ReLU(z) for a > 0, and there are no biases: a layer whose input is a times "
+    "larger passes a times larger outputs on. What does each layer's own factor 1.1 add?",
+    _compound_reference,
+    solution=_compound_solution,
+    rtol=2e-3,  # three significant digits are enough
+)
+
+LAYERS = 3
+FACTOR = 3.0  # layer 1's weights are multiplied by this
+
+
+def rescaled_layer_1_moves(bn: bool, threshold: float = 1e-3) -> list[bool]:
+    """Whether each hidden layer's input z moves (W1 > threshold on 200 test digits) when
+    layer 1's weights of the paper's network (Xavier init, seed 0) are multiplied by FACTOR."""
+    import copy
+
+    import torch
+
+    from bnlib.data import load_mnist, normalize_input
+    from bnlib.ics import hidden_blocks, layer_inputs, layer_z
+    from bnlib.nets import NetConfig, mnist_mlp
+
+    before = mnist_mlp(NetConfig(bn=bn, init="xavier"))
+    after = copy.deepcopy(before)
+    with torch.no_grad():
+        hidden_blocks(after)[0][0].weight.mul_(FACTOR)
+    x = torch.from_numpy(normalize_input(load_mnist()).x_test[:200])
+    z = [layer_z(m, layer_inputs(m, x)) for m in (before, after)]  # each (L, N, C)
+    return [bool(np.mean([wasserstein1(a[:, c], b[:, c]) for c in range(a.shape[1])]) > threshold)
+            for a, b in zip(*z, strict=True)]  # fmt: skip
+
+
+def _rescale_solution():
+    return [
+        [True, True, True],  # without BN: layer 1 by its own weights, layers 2 and 3 by ICS
+        [False, False, False],  # with BN: BN(3 W u) = BN(W u), so nothing after it changes
+    ]
+
+
+ROWS = ("without BN", "with BN")
+
+
+def _judge_rescale(answer) -> str | None:
+    rows = [list(r) for r in answer]
+    if len(rows) != len(ROWS) or any(len(r) != LAYERS for r in rows):
+        return f"expected 2 rows (without BN, with BN) of {LAYERS} True/False values"
+    if any(not (v is True or v is False or v in (0, 1)) for r in rows for v in r):
+        return f"each value is True (moves) or False (does not move) (got {rows})"
+    for row, name, bn in zip(rows, ROWS, (False, True), strict=True):
+        want = rescaled_layer_1_moves(bn)
+        wrong = [i + 1 for i, (g, w) in enumerate(zip(row, want, strict=True)) if bool(g) != w]
+        if wrong:
+            return f"{name}: think again about layer(s) {', '.join(map(str, wrong))}"
+    return None
+
+
+rescale_prediction = Exercise(
+    "Layer 1's weights × 3: which layers' inputs z move, without BN and with BN?",
+    "Without BN, layers 2 and 3 keep their weights but receive a different input. With BN, "
+    "look at what BN does to a·W u for a > 0 (paper §3.3).",
+    judge=_judge_rescale,
+    solution=_rescale_solution,
+)
+
+
+def _w1_solution(a, b):
+    return np.mean(np.abs(np.sort(a) - np.sort(b)))
+
+
 def _samples(seed, shift, scale, n=6):
     rng = np.random.default_rng(seed)
     return rng.standard_normal(n), shift + scale * rng.standard_normal(n)
 
 
-he_std = Exercise(
-    "He init: the weight std of the first layer (784 inputs)",
-    "He divides standard-normal weights by √(n/2), n = fan_in: the std is √(2/n).",
-    lambda: init_std("he", 784, 100),
-    solution=_he_solution,
-)
-
-gain_compounds = Exercise(
-    "ReLU net, He init × 1.1: how many times larger is σ_B at layer 20?",
-    "ReLU(a·z) = a·ReLU(z) for a > 0, and there are no biases: each layer passes a factor "
-    "1.1 on to the next, so the factors multiply over 20 layers.",
-    _compound_reference,
-    solution=_compound_solution,
-)
-
 w1_of_two_samples = Exercise(
     "W1 distance between two samples of the same size",
-    "Sort both samples; W1 is the mean absolute difference of the sorted values "
-    "(the i-th smallest of one against the i-th smallest of the other).",
+    "Pair the values up in order: the smallest of a with the smallest of b, and so on "
+    "(np.sort). W1 is the average distance between the pairs.",
     wasserstein1,
     cases=[_samples(0, 0.0, 1.0), _samples(1, 2.0, 1.0), _samples(2, -1.0, 3.0)],
     solution=_w1_solution,

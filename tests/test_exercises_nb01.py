@@ -1,0 +1,41 @@
+"""01's exercises: the compounding factor to three digits, the rescaling prediction judged
+layer by layer against what bnlib.ics computes."""
+
+import pytest
+
+from bnlib.checks import FAIL, PASS, TODO
+from bnlib.exercises import nb01 as ex
+
+
+def test_three_significant_digits_or_an_expression_pass():
+    assert ex.gain_compounds.check(6.73).status == PASS
+    assert ex.gain_compounds.check(1.1**20).status == PASS
+    assert ex.gain_compounds.check(6.6).status == FAIL  # 2% off
+    assert ex.gain_compounds.check(1.1 * 20).status == FAIL  # the factors multiply, not add
+
+
+def test_rescaling_layer_1_moves_everything_without_bn_and_nothing_with_bn():
+    assert ex.rescaled_layer_1_moves(bn=False) == [True, True, True]
+    assert ex.rescaled_layer_1_moves(bn=True) == [False, False, False]
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        (
+            [[True, False, False], [False, False, False]],
+            "without BN: think again about layer(s) 2, 3",
+        ),
+        ([[True, True, True], [True, False, False]], "with BN: think again about layer(s) 1"),
+        ([[True, True, True]], "expected 2 rows (without BN, with BN) of 3 True/False values"),
+        ([[1, 1, 1], [0, 0, "no"]], "each value is True (moves) or False (does not move)"),
+    ],
+)
+def test_rescale_prediction_says_which_row_and_layer_is_wrong(answer, says):
+    result = ex.rescale_prediction.check(answer)
+    assert result.status == FAIL and says in result.message
+
+
+def test_rescale_prediction_accepts_ones_and_zeros_and_waits_for_an_answer():
+    assert ex.rescale_prediction.check([[1, 1, 1], [0, 0, 0]]).status == PASS
+    assert ex.rescale_prediction.check(None).status == TODO

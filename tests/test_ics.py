@@ -1,0 +1,138 @@
+"""bnlib.ics: trace equals nets.train, and the held-parameter records split the drift right."""
+
+import copy
+import re
+
+import numpy as np
+import pytest
+import torch
+
+from bnlib import functional as F
+from bnlib.data import MNIST, load_mnist
+from bnlib.ics import block_z, held_z, hidden_blocks, layer_inputs, layer_z, trace
+from bnlib.nets import NetConfig, mnist_mlp, train
+from bnlib.shift import Summary, split_drift, summarize
+
+
+@pytest.fixture(scope="module")
+def small_data():
+    d = load_mnist()
+    return MNIST(d.x_train[:600], d.y_train[:600], d.x_test[:200], d.y_test[:200])
+
+
+@pytest.fixture(scope="module")
+def x(small_data):
+    return torch.from_numpy(small_data.x_test)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [NetConfig(lr=3.0, seed=1), NetConfig(bn=True, lr=1.0, seed=2),
+     NetConfig(activation="relu", init="he", lr=0.1, depth=2, width=30)],
+)  # fmt: skip
+def test_trace_is_train(small_data, config):
+    """Same network, mini-batches, SGD and probes as bnlib.nets.train."""
+    want = train(config, small_data, 40, [0, 10, 40])
+    got = trace(config, small_data, 40, [0, 10, 40]).run
+    assert got.config == want.config and got.steps.tolist() == [0, 10, 40]
+    np.testing.assert_allclose(got.train_loss, want.train_loss, rtol=1e-6)
+    np.testing.assert_allclose(got.test_loss, want.test_loss, rtol=1e-5)
+    np.testing.assert_array_equal(got.test_acc, want.test_acc)
+    for name in Summary._fields:
+        np.testing.assert_allclose(getattr(got.z, name), getattr(want.z, name), rtol=1e-4,
+                                   atol=1e-5, err_msg=name)  # fmt: skip
+
+
+def test_layer_z_is_each_layers_input_to_its_nonlinearity(x):
+    """Layer 1: x W^T + b; with BN, Algorithm 1 with gamma = 1, beta = 0 (bnlib's numpy BN)."""
+    for bn in (False, True):
+        model = mnist_mlp(NetConfig(bn=bn, init="xavier"))
+        z = layer_z(model, layer_inputs(model, x))  # (L, N, C)
+        assert z.shape == (3, len(x), 100)
+        w = model[0].weight.detach().double().numpy()
+        want = x.double().numpy() @ w.T
+        want = F.batch_norm_train(want, None, None)[0] if bn else want
+        np.testing.assert_allclose(z[0], want, atol=1e-4)
+        h = torch.sigmoid(torch.from_numpy(z[1]).float())  # layer 3's input u_3
+        np.testing.assert_allclose(layer_inputs(model, x)[2].numpy(), h.numpy(), atol=1e-5)
+
+
+def test_block_z_leaves_running_statistics_alone(x):
+    model = mnist_mlp(NetConfig(bn=True))
+    before = [b.clone() for b in model.buffers()]
+    layer_z(model, layer_inputs(model, x))
+    assert all(torch.equal(a, b) for a, b in zip(before, model.buffers(), strict=True))
+    assert [type(m).__name__ for m in hidden_blocks(model)[1]] == ["Linear", "BatchNorm1d"]
+    assert block_z(hidden_blocks(model)[0], x).shape == (len(x), 100)
+
+
+def moved(model, layer, factor):
+    """A copy of ``model`` whose hidden layer ``layer`` (0-based) has its weights times factor."""
+    other = copy.deepcopy(model)
+    with torch.no_grad():
+        hidden_blocks(other)[layer][0].weight.mul_(factor)
+    return other
+
+
+def split(before, after, x, relative=False):
+    """split_drift of two snapshots, as trace's records would give it: (L,) per part."""
+    now = summarize(np.stack([layer_z(m, layer_inputs(m, x)) for m in (before, after)]))
+    cross = summarize(held_z(before, after, x)[None])
+    return split_drift(now, cross, relative=relative)
+
+
+def test_when_only_layer_1_learns_layer_1_drifts_by_itself_the_rest_by_ics(x):
+    before = mnist_mlp(NetConfig(init="xavier"))
+    s = split(before, moved(before, 0, 1.5), x)
+    assert s.total[0, 0] > 0.1 and s.earlier[0, 0] == 0.0  # layer 1: its input x never moves
+    np.testing.assert_allclose(s.own[0, 0], s.total[0, 0])
+    assert np.all(s.own[0, 1:] == 0.0) and np.all(s.earlier[0, 1:] > 1e-3)  # layers 2, 3: ICS
+    np.testing.assert_allclose(s.earlier[0, 1:], s.total[0, 1:])
+
+
+def test_when_only_layer_3_learns_nothing_reaches_the_earlier_layers(x):
+    before = mnist_mlp(NetConfig(init="xavier"))
+    s = split(before, moved(before, 2, 0.5), x)
+    assert np.all(s.total[0, :2] == 0.0) and np.all(s.earlier[0] == 0.0)
+    assert s.own[0, 2] > 0.0 and s.own[0, 2] == pytest.approx(s.total[0, 2])
+
+
+def test_with_bn_a_rescaled_layer_moves_nothing(x):
+    """BN(a W u) = BN(W u) for a > 0 (paper §3.3): scaling W_1 by 3 moves no z at all."""
+    before = mnist_mlp(NetConfig(bn=True, init="xavier"))
+    s = split(before, moved(before, 0, 3.0), x, relative=True)
+    for part in s:
+        np.testing.assert_allclose(part, 0.0, atol=1e-4)
+    plain = mnist_mlp(NetConfig(init="xavier"))
+    assert np.all(split(plain, moved(plain, 0, 3.0), x).total > 0.01)  # without BN all move
+
+
+def test_trace_records_the_previous_parameters_on_the_new_input(small_data):
+    """cross at probe k = held_z(model at probe k - 1, model at probe k, test digits)."""
+    config = NetConfig(lr=2.0, seed=3)
+    traced = trace(config, small_data, 3, [0, 3])
+    model = mnist_mlp(config)
+    start = copy.deepcopy(model)
+    x, y = torch.from_numpy(small_data.x_train), torch.from_numpy(small_data.y_train)
+    perm = torch.randperm(len(x), generator=model.generator)  # train's first epoch
+    opt = torch.optim.SGD(model.parameters(), lr=config.lr)
+    for step in range(3):
+        idx = perm[60 * step : 60 * (step + 1)]
+        opt.zero_grad()
+        torch.nn.functional.cross_entropy(model(x[idx]), y[idx]).backward()
+        opt.step()
+    want = summarize(held_z(start, model, torch.from_numpy(small_data.x_test)))
+    assert traced.cross.quantiles.shape == (1, 3, 100, 20)
+    np.testing.assert_allclose(traced.cross.quantiles[0], want.quantiles, rtol=1e-5, atol=1e-6)
+    s = split_drift(traced.run.z, traced.cross)
+    assert s.earlier[0, 0] == 0.0 and np.all(s.total <= s.earlier + s.own + 1e-12)
+
+
+def test_bad_input(small_data):
+    with pytest.raises(ValueError, match=re.escape("probe_steps must be steps in 0..5, at least "
+                                                   "one (got [0, 9])")):  # fmt: skip
+        trace(NetConfig(), small_data, 5, [0, 9])
+    with pytest.raises(ValueError, match=re.escape("batch_size must be in 1..600")):
+        trace(NetConfig(), small_data, 5, [0], batch_size=0)
+    with pytest.raises(ValueError, match="expected a model with hidden layers"):
+        hidden_blocks(torch.nn.Sequential(torch.nn.Linear(3, 2)))
