@@ -26,9 +26,10 @@ Modules, numpy only: functional, inference, layers, gradcheck (the core);
 precise, tracking (statistics for inference); activations, mlp, losses,
 train, toys (small numpy networks); data, shift, metrics, paper (the paper's
 experiments in numbers); norms, norm_layers (LayerNorm, GroupNorm, SyncBN's
-statistics), noise, landscape, runs (the ICS debate and small batches,
-notebook 07). nets (the paper's MNIST network, training, probes) and stacked
-(many networks trained at once) are the modules that import torch. viz,
+statistics), noise, landscape, runs, side_by_side (the ICS debate and small
+batches, notebook 07; seeds trained side by side). nets (the paper's MNIST
+network, training, probes) and stacked (many networks trained at once) are the
+modules that import torch. viz,
 widgets and figures draw (matplotlib, ipywidgets); checks and exercises check
 exercises; progress shows progress bars. Importing bnlib changes no global
 setting.
