@@ -29,10 +29,9 @@ experiments in numbers); norms, norm_layers (LayerNorm, GroupNorm, SyncBN's
 statistics), noise, landscape, runs, side_by_side (the ICS debate and small
 batches, notebook 07; seeds trained side by side). nets (the paper's MNIST
 network, training, probes) and stacked (many networks trained at once) are the
-modules that import torch. viz,
-widgets and figures draw (matplotlib, ipywidgets); checks and exercises check
-exercises; progress shows progress bars. Importing bnlib changes no global
-setting.
+modules that import torch. viz, widgets and figures draw (matplotlib,
+ipywidgets); checks and exercises check exercises; progress shows progress bars.
+Importing bnlib changes no global setting.
 """
 
 __version__ = "0.1.0"
