@@ -26,13 +26,13 @@ Modules, numpy only: functional, inference, layers, gradcheck (the core);
 precise, tracking (statistics for inference); activations, mlp, losses,
 train, toys (small numpy networks); data, shift, metrics, paper (the paper's
 experiments in numbers); norms, norm_layers (LayerNorm, GroupNorm, SyncBN's
-statistics), noise, landscape, runs (the ICS debate and small batches,
-notebook 07). Three modules import torch: nets (the paper's MNIST network,
-training, probes), stacked (many networks trained at once) and ics (internal
-covariate shift in the strict sense, measured while training). viz, widgets
-and figures draw (matplotlib, ipywidgets); checks and exercises check
-exercises; progress shows progress bars. Importing bnlib changes no global
-setting.
+statistics), noise, landscape, runs, side_by_side (the ICS debate and small
+batches, notebook 07; seeds trained side by side). Three modules import torch:
+nets (the paper's MNIST network, training, probes), stacked (many networks
+trained at once) and ics (internal covariate shift in the strict sense,
+measured while training). viz, widgets and figures draw (matplotlib,
+ipywidgets); checks and exercises check exercises; progress shows progress
+bars. Importing bnlib changes no global setting.
 """
 
 __version__ = "0.1.0"

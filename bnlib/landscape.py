@@ -2,16 +2,19 @@
 
 For a ``bnlib.mlp.Net`` and one batch (x, t):
 
-- ``along_gradient``: step from the parameters theta by -eta * g for several
-  eta; the loss there (its range: "loss variation"), the gradient's change
-  ||g(theta - eta g) - g(theta)|| ("gradient predictiveness": small = the
-  gradient stays a good guide), and that change per unit of distance, an
-  "effective beta-smoothness" max_eta ||g(theta - eta g) - g|| / ||eta g||.
+- ``along_gradient``: step from the parameters theta along -g, by -eta * g for
+  several eta (Santurkar et al.'s recipe: the distance eta ||g|| grows with the
+  gradient) or by the same distances d for every network (-d g / ||g||); the loss
+  there (its range: "loss variation"), the gradient's change ||g(theta') - g(theta)||
+  (Santurkar et al.'s "gradient predictiveness": small = the gradient stays a good
+  guide), and that change per unit of distance, an "effective beta-smoothness"
+  max ||g(theta') - g|| / ||theta' - theta||.
 - ``gradient_shift``: layer i's weight gradient G before and G' after the
   earlier layers take their gradient step: ||G - G'|| and cos(G, G').
 
 Every probe restores the parameters and BN's running statistics exactly. ``descend`` runs
-full-batch gradient descent with both probes along the way, numpy's BLAS on one thread.
+full-batch gradient descent with both probes along the way, numpy's BLAS on one thread;
+``descend_seeds`` runs several networks at once (``bnlib.side_by_side``), each measured alone.
 """
 
 from __future__ import annotations
@@ -24,14 +27,41 @@ from threadpoolctl import threadpool_limits
 
 from bnlib.losses import mse
 from bnlib.mlp import Linear, Net
-from bnlib.train import sgd
+from bnlib.side_by_side import BlockLinear, Blockwise, block_of, copy_back, inputs, side_by_side
+from bnlib.train import _step
 
 
 def loss_and_grad(net: Net, x, t, loss_fn) -> tuple[float, np.ndarray]:
     """The loss on (x, t) and dl/dtheta for every parameter, flattened into one vector."""
-    loss, dout = loss_fn(net.forward(x), t)
+    losses, g = _losses_and_grad(net, x, t, _per_block(loss_fn))
+    return float(losses.sum()), g
+
+
+def _per_block(loss_fn):
+    """(pred, t) -> (the loss of each network (S,), dl/dpred); S = 1 for a plain loss."""
+    if isinstance(loss_fn, Blockwise):
+        return loss_fn.per_block
+
+    def one(pred, t):
+        loss, grad = loss_fn(pred, t)
+        return np.array([loss]), grad
+
+    return one
+
+
+def _blocks(loss_fn) -> int:
+    return loss_fn.blocks if isinstance(loss_fn, Blockwise) else 1
+
+
+def _losses_and_grad(net: Net, x, t, per_block) -> tuple[np.ndarray, np.ndarray]:
+    losses, dout = per_block(net.forward(x), t)
     net.backward(dout)
-    return float(loss), np.concatenate([p.grad.ravel() for p in net.parameters()])
+    return losses, np.concatenate([p.grad.ravel() for p in net.parameters()])
+
+
+def _norms(v: np.ndarray, block: np.ndarray, blocks: int) -> np.ndarray:
+    """||v restricted to each block||, (S,)."""
+    return np.sqrt(np.bincount(block, v * v, minlength=blocks))
 
 
 class _Restore:
@@ -61,32 +91,62 @@ class _Restore:
 
 
 class Probe(NamedTuple):
-    """Along -g from theta, for each eta (K,): loss, ||g(eta) - g||, that over ||eta g||."""
+    """Along -g from theta, for each probe step k (K,): the loss there, ||g(theta') - g||, that
+    over the distance ||theta' - theta||, and the distance. For S networks side by side
+    (a ``Blockwise`` loss) each entry has a last axis S: loss (S,), losses (K, S), ..."""
 
     loss: float  # at theta
     grad_norm: float  # ||g||
     losses: np.ndarray
     grad_change: np.ndarray
     smoothness: np.ndarray
+    distance: np.ndarray
 
 
-def along_gradient(net: Net, x, t, loss_fn, etas) -> Probe:
-    """The loss and gradient at theta - eta g for each step size in ``etas`` (K,)."""
-    etas = np.asarray(etas, dtype=np.float64)
-    if etas.ndim != 1 or not etas.size or np.any(~(etas > 0)):
-        raise ValueError(f"etas must be a non-empty 1-D array of step sizes > 0 (got {etas!r})")
+def _probe_steps(etas, distances) -> tuple[np.ndarray, bool]:
+    if (etas is None) == (distances is None):
+        raise ValueError(f"give etas or distances, one of them (got etas={etas!r} and "
+                         f"distances={distances!r})")  # fmt: skip
+    name, steps = ("etas", etas) if distances is None else ("distances", distances)
+    steps = np.asarray(steps, dtype=np.float64)
+    if steps.ndim != 1 or not steps.size or np.any(~(steps > 0)):
+        raise ValueError(f"{name} must be a non-empty 1-D array of step sizes > 0 (got {steps!r})")
+    return steps, distances is not None
+
+
+def along_gradient(net: Net, x, t, loss_fn, etas=None, *, distances=None) -> Probe:
+    """The loss and gradient at theta - eta g for each eta in ``etas`` (K,), or at
+    theta - d g / ||g|| for each distance d in ``distances`` (K,): the same distances
+    whatever the gradient's size. With a ``Blockwise`` loss, each network on its own."""
+    probe = _along(net, x, t, loss_fn, etas, distances)
+    return _one(probe) if _blocks(loss_fn) == 1 else probe
+
+
+def _along(net: Net, x, t, loss_fn, etas, distances) -> Probe:
+    steps, by_distance = _probe_steps(etas, distances)
+    per_block, blocks = _per_block(loss_fn), _blocks(loss_fn)
+    block = block_of(net, blocks)
+    tiny = np.finfo(float).tiny
     with _Restore(net) as r:
-        loss, g = loss_and_grad(net, x, t, loss_fn)
+        loss, g = _losses_and_grad(net, x, t, per_block)
+        gn = _norms(g, block, blocks)  # (S,)
+        direction = g / np.maximum(gn, tiny)[block] if by_distance else g
         losses, change = [], []
-        for eta in etas:
-            r.move(-eta * g)
-            loss_eta, g_eta = loss_and_grad(net, x, t, loss_fn)
-            losses.append(loss_eta)
-            change.append(np.linalg.norm(g_eta - g))
-    gn, change = float(np.linalg.norm(g)), np.array(change)
-    # beta_eff = ||g(theta - eta g) - g(theta)|| / ||eta g||
-    smooth = change / np.maximum(etas * gn, np.finfo(float).tiny)
-    return Probe(loss, gn, np.array(losses), change, smooth)
+        for step in steps:
+            r.move(-step * direction)
+            loss_step, g_step = _losses_and_grad(net, x, t, per_block)
+            losses.append(loss_step)
+            change.append(_norms(g_step - g, block, blocks))
+    dist = steps[:, None] * (np.ones(blocks) if by_distance else gn)  # (K, S): ||theta' - theta||
+    change = np.array(change)
+    # beta_eff = ||g(theta') - g(theta)|| / ||theta' - theta||
+    return Probe(loss, gn, np.array(losses), change, change / np.maximum(dist, tiny), dist)
+
+
+def _one(result, s: int = 0):
+    """Network s's part of a result whose entries have a last axis S (steps: shared)."""
+    return type(result)(*(v[..., s] if np.ndim(v) and name != "steps" else v
+                          for name, v in zip(result._fields, result, strict=True)))  # fmt: skip
 
 
 class GradientShift(NamedTuple):
@@ -101,22 +161,28 @@ def gradient_shift(net: Net, x, t, loss_fn, lr: float, layer: int) -> GradientSh
     """Santurkar et al.'s ICS: G = dl/dW_i at theta; G' after the layers before i step by -lr g.
 
     ``layer``: which Linear layer (0 = first, -1 = last), by position among the Linear layers.
-    Only parameters of layers before it move (weights, biases, gamma, beta).
+    Only parameters of layers before it move (weights, biases, gamma, beta). With a
+    ``Blockwise`` loss, each network's (S,).
     """
-    linears = [i for i, layer_ in enumerate(net.layers) if isinstance(layer_, Linear)]
+    shift = _shift(net, x, t, loss_fn, lr, layer)
+    return GradientShift(*(float(v[0]) for v in shift)) if _blocks(loss_fn) == 1 else shift
+
+
+def _shift(net: Net, x, t, loss_fn, lr: float, layer: int) -> GradientShift:
+    linears = [i for i, layer_ in enumerate(net.layers) if isinstance(layer_, Linear | BlockLinear)]
     if not -len(linears) <= layer < len(linears):
         raise ValueError(f"layer must index one of the {len(linears)} Linear layers (got {layer})")
-    target = net.layers[linears[layer]]
+    target, per_block, blocks = net.layers[linears[layer]], _per_block(loss_fn), _blocks(loss_fn)
     with _Restore(net) as r:
-        _, g = loss_and_grad(net, x, t, loss_fn)
-        G = target.grad_weight.copy()
+        _, g = _losses_and_grad(net, x, t, per_block)
+        G = target.grad_weight.reshape(blocks, -1).copy()
         before = np.concatenate([np.full(p.value.size, int(p.name.split(".")[0]) < linears[layer])
                                  for p in r.params])  # fmt: skip
         r.move(-lr * g * before)
-        loss_and_grad(net, x, t, loss_fn)
-        G2 = target.grad_weight.copy()
-    d, n1, n2 = np.linalg.norm(G - G2), np.linalg.norm(G), np.linalg.norm(G2)
-    return GradientShift(float(d), float(d / n1), float(np.sum(G * G2) / (n1 * n2)))
+        _losses_and_grad(net, x, t, per_block)
+        G2 = target.grad_weight.reshape(blocks, -1).copy()
+    d, n1, n2 = (np.linalg.norm(v, axis=1) for v in (G - G2, G, G2))
+    return GradientShift(d, d / n1, np.sum(G * G2, axis=1) / (n1 * n2))
 
 
 def one_blas_thread(fn):
@@ -131,40 +197,87 @@ def one_blas_thread(fn):
 
 
 class Descent(NamedTuple):
-    """loss (T,) per step; per probe (P,): loss_range (max - min of the loss at theta and
-    theta - eta g), grad_change (max ||g(theta - eta g) - g||), smoothness (max of that /
-    ||eta g||); ics (P, 3) as ``gradient_shift``; diverged: training stopped early."""
+    """loss (T,) per step; per probe (P,): loss_range (max - min of the loss at theta and the
+    probe points), grad_change (max ||g(theta') - g||), smoothness (max of that over the
+    distance), grad_norm (||g||); ics (P, 3) as ``gradient_shift`` (NaN without one);
+    diverged: training stopped early (the loss overflowed or grew 1000-fold)."""
 
     steps: np.ndarray
     loss: np.ndarray
     loss_range: np.ndarray
     grad_change: np.ndarray
     smoothness: np.ndarray
+    grad_norm: np.ndarray
     ics: np.ndarray
     diverged: bool
 
 
+def edge_step(d: Descent, lr: float, level: float = 1.5):
+    """The first probe step after step 0 where beta * lr >= ``level`` (near the stability limit
+    beta = 2 / lr of gradient descent), or None if there is none."""
+    near = np.flatnonzero(lr * d.smoothness[1:] >= level)
+    return int(d.steps[1 + near[0]]) if near.size else None
+
+
+def _descend(net, x, t, loss_fn, *, lr, steps, every, etas, distances, ics_layer, blowup=1e3):
+    """``descend`` for one network or several side by side: every entry with a last axis S."""
+    if distances is None and etas is None:
+        etas = lr * np.array([0.5, 1, 2, 4, 8])
+    per_block, blocks = _per_block(loss_fn), _blocks(loss_fn)
+    params, rows, ics, losses, diverged = net.parameters(), [], [], [], False
+    net.train()
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported, not warned
+        for k in range(steps // every + 1):
+            p = _along(net, x, t, loss_fn, etas, distances)
+            no_shift = np.full((3, blocks), np.nan)
+            ics.append(no_shift if ics_layer is None else _shift(net, x, t, loss_fn, lr, ics_layer))
+            at = np.vstack([p.loss, p.losses])  # (K + 1, S)
+            rows.append((np.ptp(at, axis=0), p.grad_change.max(axis=0),
+                         p.smoothness.max(axis=0), p.grad_norm))  # fmt: skip
+            if k == steps // every or not np.all(np.isfinite(p.loss)):
+                break
+            for _ in range(every):  # full-batch gradient descent
+                step_losses = _step(net, x, t, per_block)
+                losses.append(np.broadcast_to(step_losses, (blocks,)))
+                if not np.all(np.isfinite(step_losses)) or np.any(step_losses > blowup * losses[0]):
+                    diverged = True
+                    break
+                for q in params:
+                    q.value[...] -= lr * q.grad
+            if diverged:
+                break
+    rows = np.array(rows)  # (P, 4, S)
+    loss = np.array(losses).reshape(-1, blocks)
+    return Descent(np.arange(len(rows)) * every, loss, *rows.transpose(1, 0, 2), np.array(ics),
+                   diverged)  # fmt: skip
+
+
 @one_blas_thread
 def descend(
-    net, x, t, *, lr: float, steps: int, every: int, etas=None, ics_layer: int = 12,
+    net, x, t, *, lr: float, steps: int, every: int, etas=None, distances=None,
+    ics_layer: int | None = 12,
 ) -> Descent:  # fmt: skip
     """Gradient descent on all of (x, t) with ``mse``, probing ``along_gradient`` at the step
-    sizes ``etas`` (default: 0.5, 1, 2, 4 and 8 times lr) and ``gradient_shift`` of Linear
-    layer ``ics_layer``."""
-    etas = lr * np.array([0.5, 1, 2, 4, 8]) if etas is None else np.asarray(etas, np.float64)
-    rows, ics, losses, diverged = [], [], [], False
-    for k in range(steps // every + 1):
-        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported, not warned
-            p = along_gradient(net, x, t, mse, etas)
-            ics.append(tuple(gradient_shift(net, x, t, mse, lr, ics_layer)))
-        rows.append((np.ptp(np.r_[p.loss, p.losses]), p.grad_change.max(), p.smoothness.max()))
-        if k == steps // every or not np.isfinite(p.loss):
-            break
-        r = sgd(net, x, t, mse, lr=lr, steps=every, batch_size=len(x))
-        losses.append(r.loss)
-        if r.diverged:
-            diverged = True
-            break
-    rows = np.array(rows)
-    return Descent(np.arange(len(rows)) * every, np.concatenate(losses), *rows.T,
-                   np.array(ics), diverged)  # fmt: skip
+    sizes ``etas`` (default: 0.5, 1, 2, 4 and 8 times lr) or at the same ``distances`` for
+    every network, and ``gradient_shift`` of Linear layer ``ics_layer`` (None: skipped)."""
+    d = _descend(net, x, t, mse, lr=lr, steps=steps, every=every, etas=etas,
+                 distances=distances, ics_layer=ics_layer)  # fmt: skip
+    return _one(d)
+
+
+@one_blas_thread
+def descend_seeds(
+    nets, xs, ts, *, lr: float, steps: int, every: int, etas=None, distances=None,
+    ics_layer: int | None = 12,
+) -> list[Descent]:  # fmt: skip
+    """``descend`` for several networks of one shape (network s on (xs[s], ts[s])), run side
+    by side as one wide network (``bnlib.side_by_side``): faster, and each network's numbers
+    are its own. The networks are trained in place. Training stops for all of them when one
+    diverges."""
+    nets = list(nets)
+    wide, blocks = side_by_side(nets), len(nets)
+    x, t = inputs(xs), np.stack(list(ts), axis=1)  # (N, S * in), (N, S, out)
+    d = _descend(wide, x, t, Blockwise(mse, blocks), lr=lr, steps=steps, every=every, etas=etas,
+                 distances=distances, ics_layer=ics_layer)  # fmt: skip
+    copy_back(wide, nets)
+    return [_one(d, s) for s in range(blocks)]

@@ -16,6 +16,7 @@ from bnlib.losses import cross_entropy
 from bnlib.metrics import accuracy
 from bnlib.mlp import mlp
 from bnlib.shift import Summary, summarize
+from bnlib.side_by_side import Blockwise, inputs, side_by_side
 from bnlib.train import sgd
 
 
@@ -72,39 +73,58 @@ def probed_run(
 
 
 class Sweep(NamedTuple):
-    """Per norm (rows) and batch size (columns): eval_acc (eval mode); train_acc (BN in
-    training mode on test batches of the training size; NaN for other norms); loss (mean
-    training loss over the last tenth of the steps)."""
+    """Per norm (rows), batch size (columns) and seed (last axis), each network trained on
+    ``examples`` images: eval_acc (eval mode);
+    train_acc (BN in training mode on test batches of the training size; NaN for other
+    norms); loss (mean training loss over the last tenth of the steps)."""
 
     norms: tuple
     batch_sizes: tuple
+    seeds: tuple
+    examples: int
     eval_acc: np.ndarray
     train_acc: np.ndarray
     loss: np.ndarray
+
+
+def _block_accuracy(wide, x, y, blocks: int, batch_size: int | None = None) -> np.ndarray:
+    """Each side-by-side network's accuracy on (x, y), in the mode ``wide`` is in. (S,)"""
+    b = len(x) if batch_size is None else batch_size
+    logits = np.concatenate([wide(inputs([x[i : i + b]] * blocks)) for i in range(0, len(x), b)])
+    return np.mean(logits.reshape(len(x), blocks, -1).argmax(axis=2) == y[:, None], axis=0)
 
 
 @one_blas_thread
 def batch_size_sweep(
     data: MNIST, *, norms=("batch", "layer", "group", None), batch_sizes=(2, 4, 8, 16, 64),
     examples: int = 6000, lr_per_64: float = 0.5, sizes=(784, 100, 100, 100, 10),
-    activation: str = "relu", seed: int = 0,
+    activation: str = "relu", seeds=(0,),
 ) -> Sweep:  # fmt: skip
-    """Train one network per (norm, batch size m) on ``examples`` training images.
+    """Train one network per (norm, batch size m, seed) on ``examples`` training images.
 
     Learning rate lr_per_64 * m / 64 (linear scaling: the same step per example
-    seen); He initialisation for ReLU. float32.
+    seen); He initialisation for ReLU. float32. Seed s: initial weights ``mlp(seed=s)``
+    and the training images in their own order (a permutation drawn from s), so its
+    mini-batches are its own. The seeds train side by side (``bnlib.side_by_side``).
     """
-    gain = np.sqrt(2.0) if activation == "relu" else 1.0
-    shape = (len(norms), len(batch_sizes))
-    eval_acc, train_acc, loss = np.full(shape, np.nan), np.full(shape, np.nan), np.zeros(shape)
+    gain, blocks = (np.sqrt(2.0) if activation == "relu" else 1.0), len(seeds)
+    orders = [np.random.default_rng(seed).permutation(len(data.x_train)) for seed in seeds]
+    x_train = inputs([data.x_train[o] for o in orders])  # (N, S * 784): network s's images
+    y_train = np.stack([data.y_train[o] for o in orders], axis=1)  # (N, S)
+    shape = (len(norms), len(batch_sizes), blocks)
+    eval_acc, train_acc, loss = np.full(shape, np.nan), np.full(shape, np.nan), np.zeros(shape[:2])
     for i, norm in enumerate(norms):
         for j, m in enumerate(batch_sizes):
-            net = mlp(sizes, activation=activation, norm=norm, gain=gain, seed=seed,
-                      dtype=np.float32)  # fmt: skip
-            r = sgd(net, data.x_train, data.y_train, cross_entropy, lr=lr_per_64 * m / 64,
-                    steps=examples // m, batch_size=m, seed=seed)  # fmt: skip
-            loss[i, j] = r.loss[-max(1, r.steps // 10) :].mean()
-            eval_acc[i, j] = eval_accuracy(net, data)
+            nets = [mlp(sizes, activation=activation, norm=norm, gain=gain, seed=seed,
+                        dtype=np.float32) for seed in seeds]  # fmt: skip
+            wide = side_by_side(nets)
+            r = sgd(wide, x_train, y_train, Blockwise(cross_entropy, blocks),
+                    lr=lr_per_64 * m / 64, steps=examples // m, batch_size=m)  # fmt: skip
+            loss[i, j] = r.loss[-max(1, r.steps // 10) :].mean() / blocks
+            if wide.bn_layers:
+                wide.set_population_stats(x_train)
+            eval_acc[i, j] = _block_accuracy(wide.eval(), data.x_test, data.y_test, blocks)
             if norm == "batch":
-                train_acc[i, j] = accuracy(net, data.x_test, data.y_test, batch_size=m)
-    return Sweep(tuple(norms), tuple(batch_sizes), eval_acc, train_acc, loss)
+                train_acc[i, j] = _block_accuracy(wide.train(), data.x_test, data.y_test, blocks, m)
+    return Sweep(tuple(norms), tuple(batch_sizes), tuple(seeds), examples, eval_acc, train_acc,
+                 loss)  # fmt: skip

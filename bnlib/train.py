@@ -69,11 +69,14 @@ def _check_args(x, t, lr, steps, batch_size, freeze):
     return x, np.asarray(t)
 
 
-def _step(net, xb, tb, loss_fn) -> float:
-    """Forward and backward on one batch; inf when activations overflowed (BN refuses them)."""
+def _step(net, xb, tb, loss_fn):
+    """Forward and backward on one batch; inf when activations overflowed (BN refuses them).
+
+    The loss is what ``loss_fn`` returns: a number, or one per network side by side.
+    """
     try:
         loss, dout = loss_fn(net.forward(xb), tb)
-        if np.isfinite(loss):
+        if np.all(np.isfinite(loss)):
             net.backward(dout)
         return loss
     except ValueError as e:  # "expected finite ...": overflow upstream of a BN layer

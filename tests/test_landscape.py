@@ -5,9 +5,19 @@ import numpy as np
 import pytest
 
 from bnlib.gradcheck import numerical_gradient, rel_error
-from bnlib.landscape import along_gradient, gradient_shift, loss_and_grad
+from bnlib.landscape import (
+    Descent,
+    along_gradient,
+    descend,
+    descend_seeds,
+    edge_step,
+    gradient_shift,
+    loss_and_grad,
+)
 from bnlib.losses import mse
 from bnlib.mlp import Linear, Net, mlp
+from bnlib.side_by_side import Blockwise, inputs, side_by_side
+from bnlib.toys import linear_map
 
 
 @pytest.fixture
@@ -46,6 +56,69 @@ def test_along_the_gradient_of_a_quadratic(problem):
     np.testing.assert_allclose(p.grad_change, etas * np.linalg.norm(hg), rtol=1e-9)
     np.testing.assert_allclose(p.smoothness, np.linalg.norm(hg) / np.sqrt(gg), rtol=1e-9)
     assert p.loss == pytest.approx(loss) and p.grad_norm == pytest.approx(np.sqrt(gg))
+
+
+def test_the_same_distances_along_the_gradient_of_a_quadratic(problem):
+    """theta' = theta - d g/|g|: L = L0 - d |g| + d^2/2 u^T H u; the change of g is d H u."""
+    net, x, t = problem
+    loss, g = loss_and_grad(net, x, t, mse)
+    a = np.column_stack([x, np.ones(len(x))])
+    gw = np.column_stack([g[:6].reshape(2, 3), g[6:]])  # (2, 4): per output row
+    u = gw / np.linalg.norm(g)  # the unit direction
+    hu = u @ (a.T @ a / len(x))
+    d = np.array([0.01, 0.1, 0.5])
+    p = along_gradient(net, x, t, mse, distances=d)
+    np.testing.assert_allclose(p.distance, d, rtol=1e-12)
+    np.testing.assert_allclose(p.losses, loss - d * np.linalg.norm(g) + 0.5 * d**2 * np.sum(u * hu),
+                               rtol=1e-10)  # fmt: skip
+    np.testing.assert_allclose(p.grad_change, d * np.linalg.norm(hu), rtol=1e-9)
+    np.testing.assert_allclose(p.smoothness, np.linalg.norm(hu), rtol=1e-9)
+    by_eta = along_gradient(net, x, t, mse, d / np.linalg.norm(g))  # the same points
+    np.testing.assert_allclose(by_eta.losses, p.losses, rtol=1e-12)
+    np.testing.assert_allclose(by_eta.distance, d, rtol=1e-12)
+
+
+def test_side_by_side_probes_measure_each_network_alone(rng):
+    nets = [mlp([3, 4, 4, 2], activation="identity", norm="batch", seed=s) for s in range(3)]
+    xs = [rng.standard_normal((12, 3)) for _ in nets]
+    ts = [rng.standard_normal((12, 2)) for _ in nets]
+    wide, t = side_by_side(nets), np.stack(ts, axis=1)
+    d = [0.05, 0.2]
+    probe = along_gradient(wide, inputs(xs), t, Blockwise(mse, 3), distances=d)
+    shift = gradient_shift(wide, inputs(xs), t, Blockwise(mse, 3), 0.1, 1)
+    for s, (net, x, t_s) in enumerate(zip(nets, xs, ts, strict=True)):
+        alone = along_gradient(net, x, t_s, mse, distances=d)
+        for name in alone._fields:
+            np.testing.assert_allclose(getattr(probe, name)[..., s], getattr(alone, name),
+                                       rtol=1e-9, err_msg=name)  # fmt: skip
+        np.testing.assert_allclose([v[s] for v in shift], gradient_shift(net, x, t_s, mse, 0.1, 1),
+                                   rtol=1e-9)  # fmt: skip
+
+
+def _deep_nets():
+    return [mlp([3, 3, 3, 3], activation="identity", norm="batch", seed=s) for s in range(3)]
+
+
+def test_descend_seeds_is_descend_on_each_network():
+    tasks = [linear_map(40, 3, seed=s) for s in range(3)]
+    kw = {"lr": 0.02, "steps": 6, "every": 3, "distances": [0.01, 0.1], "ics_layer": 1}
+    nets = _deep_nets()
+    together = descend_seeds(nets, [x for x, _ in tasks], [t for _, t in tasks], **kw)
+    for net, twin, (x, t), d in zip(nets, _deep_nets(), tasks, together, strict=True):
+        alone = descend(twin, x, t, **kw)
+        for name in Descent._fields:
+            np.testing.assert_allclose(getattr(d, name), getattr(alone, name), rtol=1e-9,
+                                       err_msg=name)  # fmt: skip
+        for p, q in zip(net.parameters(), twin.parameters(), strict=True):  # trained in place
+            np.testing.assert_allclose(p.value, q.value, rtol=1e-9)
+
+
+def test_edge_step_is_the_first_probe_near_two_over_eta():
+    steps, beta = np.array([0, 10, 20, 30]), np.array([3000.0, 100.0, 1600.0, 2500.0])
+    zeros = np.zeros(4)
+    d = Descent(steps, np.zeros(30), zeros, zeros, beta, zeros, np.zeros((4, 3)), False)
+    assert edge_step(d, lr=1e-3) == 20  # step 0 does not count
+    assert edge_step(d, lr=1e-3, level=2.4) == 30 and edge_step(d, lr=1e-4) is None
 
 
 def test_probes_restore_parameters_and_running_statistics(rng):
@@ -91,6 +164,9 @@ def test_gradient_shift_by_hand_for_two_linear_layers(rng):
     [
         (lambda n, x, t: along_gradient(n, x, t, mse, [0.1, -1.0]), r"etas must be a non-empty 1-D array of step sizes > 0"),
         (lambda n, x, t: along_gradient(n, x, t, mse, []), r"etas must be a non-empty"),
+        (lambda n, x, t: along_gradient(n, x, t, mse, distances=[0.0]), r"distances must be a non-empty 1-D array of step sizes > 0"),
+        (lambda n, x, t: along_gradient(n, x, t, mse), r"give etas or distances, one of them \(got etas=None and distances=None\)"),
+        (lambda n, x, t: along_gradient(n, x, t, mse, [0.1], distances=[0.1]), r"give etas or distances, one of them"),
         (lambda n, x, t: gradient_shift(n, x, t, mse, 0.1, 3), r"layer must index one of the 1 Linear layers \(got 3\)"),
     ],
 )  # fmt: skip

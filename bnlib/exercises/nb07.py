@@ -116,9 +116,11 @@ _REMEDY = (1, 2, 3, 4)  # 1 LayerNorm/GroupNorm, 2 SyncBN, 3 fold BN, 4 keep BN 
 
 def _remedy_solution():
     return [
-        1,  # A: one GPU, 2 images at a time: no batch to take statistics from -> GroupNorm
+        1,  # A: 2 images at a time: BN's statistics come from two alike images, noisy and
+        #      unlike the population's -> GroupNorm, which needs no batch
         2,  # B: 8 GPUs x 2 images: the whole batch of 16 is there, spread out -> SyncBN
-        3,  # C: a trained BN network, inference too slow -> fold BN into the layer before
+        3,  # C: inference too slow -> fold BN into the layer before: a pass over the
+        #      activations fewer, and plain conv layers for fused or quantised kernels
         4,  # D: batches of 256 on one machine: BN's statistics are fine
     ]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from bnlib.data import load_mnist
@@ -20,7 +21,7 @@ RUN_STYLE = {  # the four networks of the noisy-BN experiment
     "no BN": {"color": PALETTE["red"]},
     "BN": {"color": PALETTE["blue"]},
     "noisy BN": {"color": PALETTE["green"], "ls": "--"},
-    "noise, no BN": {"color": PALETTE["orange"], "ls": "--"},
+    "noise, no BN": {"color": PALETTE["black"], "ls": "--"},
 }
 NORM_STYLE = {  # batch-size sweep
     "batch": ("BatchNorm", PALETTE["blue"], "o"),
@@ -29,6 +30,7 @@ NORM_STYLE = {  # batch-size sweep
     None: ("no normalisation", PALETTE["red"], "v"),
 }
 PERCENTILE_STYLE = (":", "-", "--")
+BATCH_SIZES = (2, 4, 16, 64)  # the notebook's sweep
 
 
 @styled
@@ -41,8 +43,9 @@ def noisy_bn_runs(runs: dict):
     gap = int(run.steps[1] - run.steps[0])
     ax_a.set(xlabel="training step", ylabel="test accuracy (%)", ylim=(0, 100),
              title="Accuracy: noisy BN trains like BN")  # fmt: skip
-    ax_d.set(xlabel="training step", ylabel=f"W1 drift per {gap} steps\n(mean over 100 units)",
-             yscale="log", title="Drift of layer 3's sigmoid input")  # fmt: skip
+    ylabel = f"Wasserstein-1 drift per {gap} steps\n(mean over 100 units)"
+    ax_d.set(xlabel="training step", ylabel=ylabel, yscale="log",
+             title="Drift of layer 3's sigmoid input")  # fmt: skip
     ax_a.legend(loc="lower right")
     return fig
 
@@ -67,13 +70,17 @@ def unit_percentiles(runs: dict):
 def gradient_ics(series: dict, title: str):
     """Santurkar et al.'s ICS: ||G - G'|| / ||G|| and cos(G, G') over training.
 
-    Args: series {label: (steps (P,), ics (P, 3))}, labels "no BN" and "BN" in their colours.
+    Args: series {label: (steps (P,), ics (P, 3))}, or {label: [(steps, ics), ...]}, one
+    per seed (thin lines); labels "no BN" and "BN" in their colours.
     """
     fig, (ax_r, ax_c) = new_figure(1, 2, width=10, height=4.0)
-    for label, (steps, ics) in series.items():
+    for label, runs in series.items():
+        runs = runs if isinstance(runs, list) else [runs]
         color = RUN_STYLE.get(label, {"color": "0.3"})["color"]
-        ax_r.plot(steps, ics[:, 1], "o-", ms=4, label=label, color=color)
-        ax_c.plot(steps, ics[:, 2], "o-", ms=4, color=color)
+        kw = {"color": color, "ms": 4 if len(runs) == 1 else 3, "lw": 2 if len(runs) == 1 else 1}
+        for k, (steps, ics) in enumerate(runs):
+            ax_r.plot(steps, ics[:, 1], "o-", label=None if k else label, **kw)
+            ax_c.plot(steps, ics[:, 2], "o-", **kw)
     ax_r.set(xlabel="training step", ylabel="‖G − G′‖ / ‖G‖", yscale="log",
              title="How much the gradient changes")  # fmt: skip
     ax_c.set(xlabel="training step", ylabel="cos(G, G′)", ylim=(-1.05, 1.05),
@@ -84,37 +91,35 @@ def gradient_ics(series: dict, title: str):
 
 
 @styled
-def landscape(descents: dict):
-    """Loss, loss variation, gradient change and effective β along training, per run.
+def landscape(descents: dict, lr: float):
+    """Loss, effective β·η, loss variation and gradient change along training, per seed.
 
-    Args: descents {(label, lr): Descent}; the same label keeps its colour, lrs get line styles.
+    Args: descents {"BN" / "no BN": [Descent, one per seed]}, all at learning rate ``lr``,
+    probed at the same distances. One thin line per seed.
     """
     fig, axes = new_figure(2, 2, width=10, height=7.4, sharex=True)
     colors = {"BN": PALETTE["blue"], "no BN": PALETTE["red"]}
-    lrs = sorted({lr for _, lr in descents})
-    styles = dict(zip(lrs, ("-", "--", ":"), strict=False))
-    panels = [("loss", "training loss (MSE)"), ("loss_range", "loss variation along −g"),
-              ("grad_change", "gradient change ‖g(θ − ηg) − g‖"),
-              ("smoothness", "effective β-smoothness")]  # fmt: skip
-    for (label, lr), d in descents.items():
-        kw = {"color": colors[label], "ls": styles[lr]}
-        axes[0, 0].plot(np.arange(1, len(d.loss) + 1), d.loss, **kw)
-        for ax, (field, _) in zip(axes.flat[1:], panels[1:], strict=True):
-            ax.plot(d.steps, getattr(d, field), "o", ms=3, **kw)
-    for lr in lrs:
-        axes[1, 1].axhline(2 / lr, color="0.5", lw=1, ls=styles[lr], zorder=0)
-        axes[1, 1].annotate(f"2/η = {2 / lr:.0f}", (1, 2 / lr), xycoords=("axes fraction", "data"),
-                            xytext=(-2, 3), textcoords="offset points", ha="right", fontsize=11,
-                            color="0.3")  # fmt: skip
-    for ax, (_, title) in zip(axes.flat, panels, strict=True):
+    panels = [("smoothness", "effective β-smoothness × η"),
+              ("loss_range", "loss variation (same distances)"),
+              ("grad_change", "gradient change ‖g(θ′) − g‖")]  # fmt: skip
+    for label, runs in descents.items():
+        kw = {"color": colors[label], "lw": 1.2, "alpha": 0.85}
+        for d in runs:
+            axes[0, 0].plot(np.arange(1, len(d.loss) + 1), d.loss, **kw)
+            for ax, (field, _) in zip(axes.flat[1:], panels, strict=True):
+                scale = lr if field == "smoothness" else 1.0
+                ax.plot(d.steps, scale * getattr(d, field), "o-", ms=3, **kw)
+    axes[0, 1].axhline(2, color="0.3", lw=1.5, ls="--", zorder=0)
+    axes[0, 0].set(title="training loss (MSE)", ylim=(0, None))
+    for ax, (_, title) in zip(axes.flat[1:], panels, strict=True):
         ax.set(yscale="log", title=title)
-    axes[0, 0].set(yscale="linear", ylim=(0, None))
     for ax in axes[1]:
         ax.set_xlabel("training step")
-    handles = [Line2D([], [], color=c, label=k) for k, c in colors.items()]
-    handles += [Line2D([], [], color="0.3", ls=styles[lr], label=f"η = {lr:g}") for lr in lrs]
+    n = len(next(iter(descents.values())))
+    handles = [Line2D([], [], color=c, label=f"{k} ({n} seeds)") for k, c in colors.items()]
+    handles.append(Line2D([], [], color="0.3", ls="--", label="β·η = 2, i.e. β = 2/η"))
     fig.legend(handles=handles, loc="outside lower center", ncol=len(handles))
-    fig.suptitle("A 25-layer deep linear network, full-batch gradient descent")
+    fig.suptitle(f"A 25-layer deep linear network, full-batch gradient descent, η = {lr:g}")
     return fig
 
 
@@ -122,10 +127,10 @@ def _cube(ax, shade: np.ndarray, title: str, color: str):
     """One (N, C, H·W) block as voxels, the set one mean is taken over shaded."""
     faces = np.where(shade[..., None], np.array([*_rgb(color), 0.9]), np.array([0.85] * 3 + [0.25]))
     ax.voxels(np.ones(shade.shape, bool), facecolors=faces, edgecolor="0.35", linewidth=0.4)
-    ax.set(xlabel="N", ylabel="C", xticks=[], yticks=[], zticks=[])
-    ax.xaxis.labelpad = ax.yaxis.labelpad = -10
+    ax.set(xlabel="N", ylabel="C", zlabel="H·W", xticks=[], yticks=[], zticks=[])
+    ax.xaxis.labelpad = ax.yaxis.labelpad = ax.zaxis.labelpad = -10
     ax.set_title(title, y=1.0)
-    ax.view_init(elev=22, azim=-58)
+    ax.view_init(elev=22, azim=-125)  # N to the right, C to the left, H·W up
     ax.set_box_aspect(shade.shape)
 
 
@@ -134,14 +139,14 @@ def _rgb(hex_color: str) -> tuple[float, float, float]:
 
 
 @styled
-def norm_axes(n: int = 5, c: int = 6, hw: int = 4, groups: int = 3):
+def norm_axes(n: int = 5, c: int = 6, hw: int = 4, groups: int = 2):
     """Which values share one mean and variance: BN, LayerNorm, InstanceNorm, GroupNorm.
 
     One block of shape (N, C, H·W); shaded: the values normalised together with
     the first value (example 0, channel 0).
     """
-    fig = new_figure(width=12, height=4.2)[0]
-    fig.clear()
+    fig = Figure(figsize=(12, 4.2))  # no constrained layout: it clips the 3-D axes' labels
+    fig.subplots_adjust(left=0.03, right=0.98, bottom=0.0, top=0.8, wspace=0.12)
     sets = {
         "BatchNorm\nover N, H, W": np.s_[:, :1, :],
         "LayerNorm\nover C, H, W": np.s_[:1, :, :],
@@ -154,40 +159,74 @@ def norm_axes(n: int = 5, c: int = 6, hw: int = 4, groups: int = 3):
         shade[where] = True
         _cube(fig.add_subplot(1, 4, k + 1, projection="3d"), shade, title, color)
     fig.suptitle(
-        "A block of N examples × C channels × H·W positions (upwards). Shaded: the "
-        "values normalised\ntogether with example 0, channel 0 (one mean, one variance)"
+        "A block of N examples × C channels × H·W positions. Shaded: the values "
+        "normalised\ntogether with example 0, channel 0 (one mean, one variance)"
     )
+
     return fig
+
+
+def _spread(acc: np.ndarray):
+    """Median over the seeds (last axis) and its distance to the min and max, in %."""
+    med, lo, hi = (100 * f(acc, axis=-1) for f in (np.median, np.min, np.max))
+    return med, np.array([med - lo, hi - med]), lo, hi
+
+
+def _accuracy_panel(ax, sweep, floor: float = 70.0):
+    """Eval-mode accuracy per norm against m: median over seeds, bars from min to max;
+    zoomed to [floor, 95]; a median below the floor is written at the bottom instead."""
+    ms = np.array(sweep.batch_sizes)
+    for i, norm in enumerate(sweep.norms):
+        label, color, marker = NORM_STYLE[norm]
+        x = ms * 2.0 ** (0.07 * (i - 1.5))  # side by side, so the bars do not hide each other
+        med, bars, lo, hi = _spread(sweep.eval_acc[i])
+        ax.errorbar(x, med, yerr=bars, fmt=marker + "-", color=color, label=label, ms=5,
+                    capsize=3, lw=1.5)  # fmt: skip
+        short = {"batch": "BN", "layer": "LN", "group": "GN"}.get(norm, "none")
+        for xj, m, a, b in zip(x, med, lo, hi, strict=True):
+            if m < floor:
+                ax.annotate(f"↓ {short}: {a:.0f}–{b:.0f}%", (1.04 * xj, floor + 0.5), color=color,
+                            fontsize=11, va="bottom", ha="left")  # fmt: skip
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(ms, [str(m) for m in ms])
+    ax.minorticks_off()
+    ax.set(ylim=(floor, 95), ylabel="test accuracy (%)")
 
 
 @styled
 def batch_sizes(sweep):
-    """Eval-mode test accuracy against batch size per norm; BN's eval vs train-mode accuracy."""
-    fig, (ax_a, ax_b) = new_figure(1, 2, width=10, height=4.2, sharey=True)
+    """Eval-mode test accuracy against batch size per norm; BN's eval vs train-mode accuracy.
+
+    Median over the seeds, bars from the lowest to the highest seed.
+    """
+    fig, (ax_a, ax_b) = new_figure(1, 2, width=10, height=4.8)
     ms = np.array(sweep.batch_sizes)
-    for i, norm in enumerate(sweep.norms):
-        label, color, marker = NORM_STYLE[norm]
-        ax_a.plot(ms, 100 * sweep.eval_acc[i], marker + "-", color=color, label=label)
+    _accuracy_panel(ax_a, sweep)
     b = sweep.norms.index("batch")
-    ax_b.plot(ms, 100 * sweep.eval_acc[b], "o-", color=PALETTE["blue"],
-              label="eval mode (population statistics)")  # fmt: skip
-    ax_b.plot(ms, 100 * sweep.train_acc[b], "o--", color=PALETTE["sky"],
-              label="train mode, test batches of m")  # fmt: skip
+    for acc, label, color, ls in ((sweep.eval_acc[b], "eval mode (population statistics)",
+                                   PALETTE["blue"], "-"),
+                                  (sweep.train_acc[b], "train mode, test batches of m",
+                                   PALETTE["sky"], "--")):  # fmt: skip
+        med, bars, _, _ = _spread(acc)
+        ax_b.errorbar(ms, med, yerr=bars, fmt="o" + ls, color=color, label=label, capsize=3)
+    ax_b.set_xscale("log", base=2)
+    ax_b.set_xticks(ms, [str(m) for m in ms])
+    ax_b.minorticks_off()
+    ax_b.set(ylim=(0, 100), ylabel="test accuracy (%)")
     for ax in (ax_a, ax_b):
-        ax.set_xscale("log", base=2)
-        ax.set_xticks(ms, [str(m) for m in ms])
-        ax.minorticks_off()
-        ax.set(xlabel="batch size m (training)", ylim=(0, 100))
-        ax.legend(loc="lower right")
-    ax_a.set(ylabel="test accuracy (%)", title="Same examples seen, lr ∝ m")
-    ax_b.set(title="BatchNorm at test time")
+        ax.set_xlabel("batch size m (training)")
+    fig.legend(*ax_a.get_legend_handles_labels(), loc="outside lower center", ncol=4)
+    ax_b.legend(loc="lower right")
+    n = len(sweep.seeds)
+    ax_a.set_title(f"Same examples seen, lr ∝ m ({n} seeds)")
+    ax_b.set_title("BatchNorm at test time")
     return fig
 
 
 @functools.lru_cache(maxsize=1)
 def quick_sweep(examples: int = 600):
     """The notebook's batch-size sweep on fewer examples (tests and benchmarks)."""
-    return batch_size_sweep(load_mnist(), examples=examples)
+    return batch_size_sweep(load_mnist(), examples=examples, batch_sizes=BATCH_SIZES, seeds=(0, 1))
 
 
 @functools.lru_cache(maxsize=1)
@@ -204,23 +243,18 @@ def small_batches(sweep=None, m: int = 4, unit: int = 0, draws: int = 400) -> Da
     sweep = quick_sweep() if sweep is None else sweep
     h = first_layer_inputs()
     ms = np.array(sweep.batch_sizes)
-    fig, (ax_a, ax_h) = new_figure(1, 2, width=9.5, height=4.4)
-    for i, norm in enumerate(sweep.norms):
-        label, color, marker = NORM_STYLE[norm]
-        ax_a.plot(ms, 100 * sweep.eval_acc[i], marker + "-", color=color, label=label, ms=5)
+    fig, (ax_a, ax_h) = new_figure(1, 2, width=9.5, height=4.8)
+    _accuracy_panel(ax_a, sweep)
     marker_line = ax_a.axvline(m, color="0.3", lw=1.2)
-    ax_a.set_xscale("log", base=2)
-    ax_a.set_xticks(ms, [str(v) for v in ms])
-    ax_a.minorticks_off()
-    ax_a.set(xlabel="batch size m", ylabel="test accuracy (%)", ylim=(0, 100))
-    ax_a.legend(loc="lower right", fontsize=11)
+    ax_a.set_xlabel("batch size m")
+    fig.legend(*ax_a.get_legend_handles_labels(), loc="outside lower center", ncol=4)
     bins = np.linspace(-3, 3, 61)  # 0.1 wide
     (hist,) = ax_h.plot([], [], color=PALETTE["blue"], label="BN in training, each batch")
     eval_bn = (h[0, unit] - h[:, unit].mean()) / np.sqrt(h[:, unit].var() + 1e-5)
     ax_h.axvline(eval_bn, color=PALETTE["sky"], lw=2, ls="--", label="BN in eval mode")
     ln = (h[0, unit] - h[0].mean()) / np.sqrt(h[0].var() + 1e-5)  # over example 0's features
     ax_h.axvline(ln, color=PALETTE["green"], lw=2.5, label="LayerNorm, any batch")
-    ax_h.set(xlim=(-3, 3), ylim=(0, 0.6), xlabel=f"normalised value of example 0, unit {unit}",
+    ax_h.set(xlim=(-3, 3), xlabel=f"normalised value of example 0, unit {unit}",
              ylabel="share of the batches (bins of 0.1)")  # fmt: skip
     ax_h.legend(loc="upper left", fontsize=11)
     ax_a.set_title("m = 64: BN 00.0%, LN 00.0%")  # room for the titles update() writes
@@ -230,12 +264,14 @@ def small_batches(sweep=None, m: int = 4, unit: int = 0, draws: int = 400) -> Da
     def update(m: int) -> dict:
         j = int(np.flatnonzero(ms == m)[0])
         marker_line.set_xdata([m, m])
-        shown = {str(norm): float(sweep.eval_acc[i, j]) for i, norm in enumerate(sweep.norms)}
+        shown = {str(norm): float(np.median(sweep.eval_acc[i, j]))
+                 for i, norm in enumerate(sweep.norms)}  # fmt: skip
         ax_a.set_title(f"m = {m}: BN {num(100 * shown['batch'], 1)}%, "
                        f"LN {num(100 * shown['layer'], 1)}%")  # fmt: skip
         v = batch_mates(h, 0, m, draws=draws)[:, unit]
         edges, density = hist_outline(v, bins)
         hist.set_data(edges, 0.1 * density)  # density x bin width = share of the batches
+        ax_h.set_ylim(0, max(0.1, 1.5 * 0.1 * density.max()))  # room for the legend
         shown.update(bn_std=float(v.std()), at_one=float(np.mean(np.abs(np.abs(v) - 1) < 1e-3)))
         ax_h.set_title(f"BN in training: std {num(shown['bn_std'], 2)} over {draws} batches")
         return shown
