@@ -12,6 +12,8 @@ import numpy as np
 
 def float_array(x, name: str = "x") -> np.ndarray:
     """``x`` as a floating-point ndarray; ``TypeError`` for anything else."""
+    if type(x) is np.ndarray and x.dtype.kind == "f":  # the common case, fast
+        return x
     if hasattr(x, "detach") and hasattr(x, "numpy"):  # a torch tensor
         x = x.detach().cpu().numpy()
     x = np.asarray(x)
@@ -53,14 +55,15 @@ def eps_value(eps) -> float:
 def inv_std(var: np.ndarray, eps) -> np.ndarray:
     """1 / sqrt(var + eps), refusing channels where var + eps is not > 0 (no silent inf/NaN)."""
     eps = eps_value(eps)
-    bad = np.flatnonzero(~(var + eps > 0))
-    if bad.size:
+    var_eps = var + eps
+    if not (var_eps > 0).all():
+        bad = np.flatnonzero(~(var_eps > 0))
         raise ValueError(
-            f"expected var + eps > 0 in every channel (got {(var + eps)[bad].tolist()} in "
+            f"expected var + eps > 0 in every channel (got {var_eps[bad].tolist()} in "
             f"channel(s) {bad.tolist()}): a channel that is constant in the batch has "
             "variance 0, so eps = 0 divides by zero; use eps > 0"
         )
-    return (1.0 / np.sqrt(var + eps)).astype(var.dtype)
+    return (1.0 / np.sqrt(var_eps)).astype(var.dtype)
 
 
 def momentum_value(momentum, allow_none: bool = True, name: str = "momentum"):
@@ -77,8 +80,8 @@ def momentum_value(momentum, allow_none: bool = True, name: str = "momentum"):
 def finite_stats(name: str, **stats: np.ndarray) -> None:
     """Raise when a per-channel statistic is NaN or inf, naming the channels."""
     for stat, value in stats.items():
-        bad = np.flatnonzero(~np.isfinite(value))
-        if bad.size:
+        if not np.isfinite(value).all():
+            bad = np.flatnonzero(~np.isfinite(value))
             raise ValueError(
                 f"expected finite {name} (got a non-finite {stat} in channel(s) "
                 f"{bad.tolist()}: {name} holds NaN or inf, or values too large for "
