@@ -49,7 +49,10 @@ class Result:
 
 
 def compare(got, want, *, rtol: float = 1e-6, atol: float = 1e-8) -> str | None:
-    """None when ``got`` matches ``want`` (numbers or arrays); else what differs."""
+    """None when ``got`` matches ``want`` (numbers or arrays, or both None: "none found");
+    else what differs."""
+    if want is None or got is None:
+        return None if got is want else f"expected {want!r}, got {got!r}"
     try:
         got_a = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):

@@ -41,6 +41,7 @@ class NetConfig:
     init_std: float = SMALL_STD
     depth: int = 3  # hidden layers
     width: int = 100  # units per hidden layer
+    lr_invariant: float | None = None  # with BN: the rate of the weights before BN (None: lr)
 
     def __post_init__(self):
         if self.activation not in _G:
@@ -53,6 +54,20 @@ class NetConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be an integer >= 1 (got {value!r})")
+        if self.lr_invariant is not None:
+            if not (np.isfinite(self.lr_invariant) and self.lr_invariant > 0):
+                raise ValueError(f"lr_invariant must be a finite number > 0 or None "
+                                 f"(got {self.lr_invariant!r})")  # fmt: skip
+            if not self.bn:
+                got = f"got lr_invariant={self.lr_invariant!r}"
+                raise ValueError(f"lr_invariant needs bn=True: without BN no weights are "
+                                 f"scale-invariant ({got})")  # fmt: skip
+
+    @property
+    def lr_inv(self) -> float:
+        """The learning rate of the weights before BN, which BN makes scale-invariant:
+        BN((aW)u) = BN(Wu) (§3.3). ``lr_invariant``, or ``lr`` when that is None."""
+        return self.lr if self.lr_invariant is None else self.lr_invariant
 
 
 def mnist_mlp(config: NetConfig, n_in: int = 784, n_out: int = 10) -> torch.nn.Sequential:
@@ -164,7 +179,7 @@ def train(config: NetConfig, data, steps: int, probe_steps: Iterable[int] = (0,)
     probe_at, (x, y, xt, yt) = set(probe), _tensors(data, dtype)
     with _threads(threads):
         model = mnist_mlp(config, x.shape[1], int(y.max()) + 1).to(dtype)
-        opt = torch.optim.SGD(model.parameters(), lr=config.lr)
+        opt = torch.optim.SGD(_param_groups(model, config), lr=config.lr)
         batches, rows, losses = _batches(model.generator, len(x), batch_size), [], np.zeros(steps)
         for step in progress(range(steps + 1), desc=f"train {config.activation}"):
             if step in probe_at:
@@ -178,6 +193,16 @@ def train(config: NetConfig, data, steps: int, probe_steps: Iterable[int] = (0,)
             opt.step()
             losses[step] = loss.item()
     return _record(config, probe, rows, losses)
+
+
+def _param_groups(model: torch.nn.Sequential, config: NetConfig) -> list[dict]:
+    """SGD's parameter groups: the weights of the Linear layers before BN at ``config.lr_inv``;
+    everything else (gamma, beta, the output layer; every parameter without BN) at ``lr``."""
+    before_bn = [a.weight for a, b in itertools.pairwise(model) if isinstance(b, _BN)]
+    ids = {id(p) for p in before_bn}
+    rest = [p for p in model.parameters() if id(p) not in ids]
+    groups = [{"params": rest}, {"params": before_bn, "lr": config.lr_inv}]
+    return [g for g in groups if g["params"]]
 
 
 @torch.no_grad()
@@ -230,7 +255,8 @@ def _train_stack(configs, data, steps, probe, batch_size) -> list[Run]:
     configs = [configs[i] for i in order]
     models = [mnist_mlp(c, x.shape[1], int(y.max()) + 1).to(x.dtype) for c in configs]
     groups = _batch_groups(models)
-    stack = Stack(models, [c.lr for c in configs], groups, batch_size)
+    lrs, lrs_inv = [c.lr for c in configs], [c.lr_inv for c in configs]
+    stack = Stack(models, lrs, groups, batch_size, lrs_invariant=lrs_inv)
     batches = [_batches(models[g[0]].generator, len(x), batch_size) for g in groups]
     rows, sums, probe_at = [], torch.zeros(steps, len(models), dtype=x.dtype), set(probe)
     for step in progress(range(steps + 1), desc=f"train {len(models)} nets"):
@@ -278,8 +304,9 @@ def train_many(configs: Sequence[NetConfig], data, steps: int,
     Networks of one activation, depth and width train together, with and
     without BN, as one ``bnlib.stacked.Stack`` (stacked parameters, the
     backward pass written out), each with its own seed, init, mini-batches and
-    learning rate; networks with the same seed see the same mini-batches and
-    share the first layer's product. Equal to ``train`` up to float rounding
+    learning rates (``lr``, and ``lr_invariant`` for the weights before BN);
+    networks with the same seed see the same mini-batches and share the first
+    layer's product. Equal to ``train`` up to float rounding
     (tests/test_nets.py).
     """
     probe = _check_steps(steps, probe_steps)

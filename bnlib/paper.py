@@ -98,3 +98,50 @@ def paired_differences(without, with_bn, field: str = "test_acc", probe: int = -
     a = np.array([getattr(r, field)[probe] for r in without], dtype=float)
     b = np.array([getattr(r, field)[probe] for r in with_bn], dtype=float)
     return b - a
+
+
+def movement(run, layer: int, start: int, stop: int) -> np.ndarray:
+    """How far the typical unit's 15th, 50th and 85th percentiles (``typical_percentiles``)
+    move within the probed steps ``start`` to ``stop``: the largest |p(t) - p(start)|, (3,)."""
+    steps = np.asarray(run.steps)
+    if start not in steps or stop not in steps or stop <= start:
+        raise ValueError(f"expected probed steps start < stop (got {start} and {stop}; "
+                         f"probed: {steps.min()}..{steps.max()})")  # fmt: skip
+    p = typical_percentiles(run, layer)[(steps >= start) & (steps <= stop)]  # (P_window, 3)
+    return np.abs(p - p[0]).max(axis=0)
+
+
+def fewer_steps_by_seed(baselines, runs) -> np.ndarray:
+    """The paper's "N times fewer steps to 72.2%", seed by seed, shape (S,).
+
+    Seed s's target is the best test accuracy of ``baselines[s]`` (as 72.2% is
+    Inception's best); the ratio is the baseline's steps to it over ``runs[s]``'s,
+    NaN where ``runs[s]`` never gets there. Runs pair up by position.
+    """
+    if len(baselines) != len(runs):
+        raise ValueError(f"expected one baseline per run (got {len(baselines)} and {len(runs)})")
+    out = []
+    for base, run in zip(baselines, runs, strict=True):
+        target = float(np.max(base.test_acc))
+        out.append(fewer_steps(base.steps_to(target), run.steps_to(target)))
+    return np.array(out, dtype=float)
+
+
+class AtFit(NamedTuple):
+    """A run at its first probe with accuracy on training images >= a level."""
+
+    step: int
+    train_acc: float  # on the N_FIT training images
+    test_acc: float
+    gap: float  # train_acc - test_acc
+
+
+def at_fit(run, fit: float) -> AtFit | None:
+    """The first probe at which ``run`` fits ``fit`` of its training images (None: never):
+    a comparison at matched fit rather than at the same step."""
+    hit = np.flatnonzero(np.asarray(run.train_set_acc) >= fit)
+    if not hit.size:
+        return None
+    i = int(hit[0])
+    a, t = float(run.train_set_acc[i]), float(run.test_acc[i])
+    return AtFit(int(run.steps[i]), a, t, a - t)

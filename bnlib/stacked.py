@@ -72,18 +72,21 @@ def _bias(m: torch.nn.Linear) -> torch.Tensor:
 
 
 class Stack:
-    """K networks of one shape, trained together by SGD, each with its own learning rate.
+    """K networks of one shape, trained together by SGD, each with its own learning rates.
 
     Args: ``models``: K ``torch.nn.Sequential`` MLPs with the same layers, those
     without BN first (their parameters are copied in; ``copy_to`` writes them
     back); ``lrs`` (K,); ``groups``: lists of the networks that see the same
-    mini-batches, each network in one; ``batch_size`` B. Per step: fill
+    mini-batches, each network in one; ``batch_size`` B; ``lrs_invariant`` (K,):
+    the rates of the weights before BN (scale-invariant, §3.3), where they differ
+    from ``lrs`` (None: the same; networks without BN: the same). Per step: fill
     ``x[g]`` (B, n_in) and ``y[g]`` (B,) of each group, then ``step``.
     Hidden activations are (B, K C), network k's units in columns k C to
     (k + 1) C (BN's layout); bmm reads them as (K, B, C) through views.
     """
 
-    def __init__(self, models: Sequence[torch.nn.Sequential], lrs, groups, batch_size: int):
+    def __init__(self, models: Sequence[torch.nn.Sequential], lrs, groups, batch_size: int,
+                 lrs_invariant=None):  # fmt: skip
         parts = [_parts(m) for m in models]
         lin = [p[0] for p in parts]  # lin[k][i]: network k's i-th Linear
         shape = [m.weight.shape for m in lin[0]]
@@ -119,7 +122,26 @@ class Stack:
         self.steps = 0
         lr_b = torch.as_tensor(lrs, dtype=self.W1[0].dtype).view(k, 1, 1) / batch_size
         self.lr_b, self.minus_lr_b = lr_b, (-lr_b).expand(k, 1, batch_size)  # SGD's lr x 1/B
+        self._invariant_rates(lrs, lrs_invariant, c)
         self._buffers(shape[-1][0], shape[0][1])
+
+    def _invariant_rates(self, lrs, lrs_invariant, c: int) -> None:
+        """Gradients enter the backward pass scaled by lr (the output layer's, gamma's and
+        beta's rate); ``ratio`` (K, 1, 1) rescales dL/dh to lr_invariant below the output
+        layer, ``unratio`` (Kb C,) scales dgamma, dbeta back. Both None when the rates agree."""
+        dtype = self.W1[0].dtype
+        inv = torch.as_tensor(lrs if lrs_invariant is None else lrs_invariant, dtype=dtype)
+        if inv.shape != (self.K,) or not (torch.isfinite(inv).all() and (inv > 0).all()):
+            raise ValueError(f"lrs_invariant must be {self.K} numbers > 0 (got {lrs_invariant})")
+        ratio = inv / torch.as_tensor(lrs, dtype=dtype)  # (K,)
+        if (ratio[: self.Ka] != 1).any():
+            raise ValueError(
+                "networks without BN have no scale-invariant weights: expected "
+                f"lrs_invariant equal to lrs for them (got {lrs_invariant})"
+            )
+        same = bool((ratio == 1).all())
+        self.ratio = None if same else ratio.view(self.K, 1, 1)
+        self.unratio = None if same else (1 / ratio[self.Ka :]).repeat_interleave(c)
 
     def _buffers(self, n_out: int, n_in: int) -> None:
         """Every array a step writes, allocated once, and the views of them the step reads."""
@@ -213,6 +235,8 @@ class Stack:
         torch.exp(logp, out=self.p).mul_(self.lr_b).scatter_add_(1, self.labels, self.minus_lr_b)
         # backward: dL/dh of the layer below first, then this layer's update in place
         torch.bmm(self.pT, self.W_out, out=self.dhk)
+        if self.ratio is not None:  # below the output layer: the weights' own rates
+            self.dhk.mul_(self.ratio)
         self.W_out.baddbmm_(self.p, self.hk[-1], alpha=-1)
         self.b_out.baddbmm_(self.p, self.onesT, alpha=-1)
         for i in reversed(range(1, self.depth)):
@@ -230,6 +254,8 @@ class Stack:
         for b1, dz1T in self.b1_nb:
             b1.addmv_(dz1T, self.ones_b, alpha=-1)
         if self.Ka < self.K:
+            if self.unratio is not None:  # gamma and beta at lr again
+                torch._foreach_mul_(self.dgamma + self.dbeta, [self.unratio] * 2 * self.depth)
             torch._foreach_sub_(self.gamma + self.beta, self.dgamma + self.dbeta)
         self.steps += 1
 

@@ -84,6 +84,12 @@ def test_compare_tolerances():
     assert compare(1.1, 1.0) is not None
 
 
+def test_compare_none_means_none_found():
+    assert compare(None, None) is None
+    assert compare(300, None) == "expected None, got 300"
+    assert compare(None, 300) == "expected 300, got None"
+
+
 def test_show_solution_prints_source(capsys):
     fn_ex.show_solution()
     assert "return x**2" in capsys.readouterr().out

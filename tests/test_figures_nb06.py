@@ -1,10 +1,10 @@
-"""06's figures, tables and dashboard: what they show is what the runs hold."""
+"""06's figures and tables (Figure 1, depth, the gap): what they show is what the runs hold."""
 
 import numpy as np
 import pytest
 
 from bnlib.figures import nb06 as f
-from bnlib.paper import typical_percentiles
+from bnlib.paper import at_fit, movement, typical_percentiles
 from tests.test_paper import fake_run
 
 P = 5  # probes at steps 0, 10, ..., 40
@@ -16,21 +16,14 @@ def fig1_runs():
     return without + with_bn
 
 
-def sweep():
-    accs = {0.1: [0.1, 0.1, 0.2, 0.2, 0.3], 1.0: [0.1, 0.5, 0.8, 0.9, 0.91], 5.0: [0.1] * P}
-    runs = [fake_run(a, lr=3.0 * m, p=P) for m, a in accs.items()]
-    runs += [fake_run([0.1, 0.9 - 0.01 * k, 0.92, 0.93, 0.94], lr=3.0 * m, bn=True, p=P)
-             for k, m in enumerate((0.1, 1.0, 5.0, 30.0))]  # fmt: skip
-    return runs
-
-
-def test_accuracy_bands_draw_median_and_range_over_seeds():
-    runs = fig1_runs()
-    ax = f.accuracy_bands(runs).axes[0]
-    np.testing.assert_allclose(ax.lines[0].get_ydata(), [10, 30, 60, 85, 91])  # median of seeds
-    np.testing.assert_allclose(ax.lines[1].get_ydata(), [10, 80, 90, 92, 93])
-    assert ax.get_legend_handles_labels()[1][:2] == ["without BN: median of 3 seeds",
-                                                     "with BN: median of 3 seeds"]  # fmt: skip
+def test_accuracy_bands_draw_median_and_range_over_seeds_and_zoom_in():
+    fig = f.accuracy_bands(fig1_runs(), zoom=(70, 100))
+    for ax in fig.axes:
+        np.testing.assert_allclose(ax.lines[0].get_ydata(), [10, 30, 60, 85, 91])  # median
+        np.testing.assert_allclose(ax.lines[1].get_ydata(), [10, 80, 90, 92, 93])
+    assert fig.axes[0].get_legend_handles_labels()[1][:2] == [
+        "without BN: median of 3 seeds", "with BN: median of 3 seeds"]  # fmt: skip
+    assert fig.axes[1].get_ylim() == (70, 100) and fig.axes[1].get_xlim() == (8, 40)
 
 
 def test_percentile_panels_follow_each_seeds_typical_unit():
@@ -41,6 +34,23 @@ def test_percentile_panels_follow_each_seeds_typical_unit():
     assert [ax.get_title() for ax in fig.axes] == ["(b) without BN", "(c) with BN"]
 
 
+def test_movement_table_gives_median_and_range_of_paper_movement():
+    runs = fig1_runs()
+    rows = f.movement_table(runs, windows=((10, 40),)).splitlines()
+    assert len(rows) == 1 + 2
+    moved = np.stack([movement(r, 2, 10, 40) for r in runs[3:]])  # with BN, (S, 3)
+    want = f.med_range(moved[:, 0], lambda v: f.num(v, 2))
+    assert rows[2].startswith("with BN") and want in rows[2]
+
+
+def test_input_levels_name_the_median_input_and_the_lowest_15th_percentile():
+    runs = fig1_runs()
+    rows = f.input_levels(runs, at=(10, 40)).splitlines()
+    p = np.stack([typical_percentiles(r, 2) for r in runs[:3]])  # without BN, (S, P, 3)
+    assert f"step 40 {f.med_range(p[:, 4, 1])}" in rows[0]
+    assert rows[0].endswith(f"lowest 15th percentile {f.num(p[..., 0].min(), 2)}")
+
+
 def test_figure1_table_lists_each_seed_without_and_with_bn():
     rows = f.figure1_table(fig1_runs(), target=0.9, at=(10, 40)).splitlines()
     assert len(rows) == 1 + 6
@@ -48,58 +58,66 @@ def test_figure1_table_lists_each_seed_without_and_with_bn():
     assert rows[2].split()[-3:] == ["80.0%", "93.0%", "20"]
 
 
-def test_sweep_table_and_summary_show_steps_to_target_and_fewer_steps():
-    rows = f.sweep_table(sweep(), target=0.9).splitlines()
-    assert len(rows) == 2 + 4
-    x1 = next(r for r in rows if r.lstrip().startswith("×1 "))
-    assert "91.0%" in x1 and x1.split()[-1] == "1.5×"  # 0.9 at step 30 without BN, 20 with
-    x30 = rows[-1]
-    assert "not trained" in x30 and x30.split()[-1] == "1.5×"
-    fig = f.sweep_summary(sweep(), target=0.9)
-    steps_ax = fig.axes[1]
-    assert steps_ax.lines[0].get_xdata().tolist() == [1.0]  # without BN only x1 gets there
-    assert steps_ax.lines[1].get_xdata().tolist() == [0.1, 5.0]  # the x of "never"
-
-
-def test_dashboard_shows_the_chosen_multiple():
-    dash = f.learning_rate_sweep(sweep(), target=0.9, multiplier=5.0)
-    assert dash.shown["without BN"] == {"accuracy": 0.1, "steps_to": None, "broken": True}
-    assert dash.shown["with BN"]["steps_to"] == 20 and not dash.shown["with BN"]["broken"]
-    assert dash.figure.get_suptitle() == "learning rate 15 (×5 the base 3)"
-    dash.controls["multiplier"].value = 30.0
-    assert set(dash.shown) == {"with BN"}
-    assert "without BN: not trained" in dash.figure.axes[0].get_title()
-    assert [o[0] for o in dash.controls["multiplier"].options] == ["×1/10", "×1", "×5", "×30"]
-
-
 @pytest.mark.parametrize(
-    ("m", "text"), [(0.1, "×1/10"), (1 / 3, "×1/3"), (1.0, "×1"), (30.0, "×30")]
-)
-def test_times_writes_multipliers_as_the_paper_does(m, text):
-    assert f.times(m) == text
+    ("values", "text"),
+    [([3.0, 2.5, 6.7], "3.0 (2.5–6.7)"), ([-2.3, -2.6, -2.2], "-2.3 (-2.6 to -2.2)"),
+     ([1.0, 1.0, np.nan], "1.0"), ([np.nan], "—")],
+)  # fmt: skip
+def test_med_range(values, text):
+    assert f.med_range(values) == text
 
 
 def test_depth_figure_and_table():
     runs = [fake_run([0.1] * 3 + [0.1, a], depth=d, bn=bn, p=P)
-            for d, a in ((2, 0.9), (6, 0.1)) for bn in (False, True)]  # fmt: skip
-    fig = f.depth_figure(runs)
-    assert fig.axes[0].lines[0].get_xdata().tolist() == [2, 6]
-    assert fig.axes[1].lines[0].get_ydata()[0] == pytest.approx(f.sigma_b0(runs[0]))
-    rows = f.depth_table(runs).splitlines()
-    assert rows[2].split()[:3] == ["2", "90.0%", "40"] and rows[3].split()[1:3] == [
-        "10.0%",
-        "never",
-    ]
+            for d, a in ((2, 0.9), (3, 0.1)) for bn in (False, True)]  # fmt: skip
+    signal = {"float64": ("k", np.array([1.0, 0.1, 0.01]))}
+    fig = f.depth_figure(runs, signal)
+    assert fig.axes[0].lines[0].get_ydata()[-1] == 90.0  # without BN, 2 layers
+    np.testing.assert_allclose(fig.axes[1].lines[0].get_ydata(), [1.0, 0.1, 0.01])
+    np.testing.assert_allclose(fig.axes[1].lines[1].get_ydata(),  # with BN, the deepest run
+                               [f.sigma_b(runs[3], 0, i) for i in range(3)])  # fmt: skip
+    hollow = fig.axes[1].lines[-1]  # the runs without BN, float32, at step 0
+    np.testing.assert_allclose(hollow.get_ydata(), [f.sigma_b(runs[0]), f.sigma_b(runs[2])])
+    rows = f.depth_table(runs, at=(10, 40)).splitlines()
+    assert rows[1].split()[:5] == ["2", "without", "BN", "10.0%", "90.0%"]
+    assert rows[1].split()[5] == "40" and rows[3].split()[5] == "never"
 
 
-def test_gap_figure_and_table():
+def gap_runs():
     runs = fig1_runs()
-    for r in runs:
-        r.train_set_acc = np.minimum(r.test_acc + 0.05, 1.0)
-    fig = f.gap_figure(runs)
-    np.testing.assert_allclose(fig.axes[1].lines[0].get_ydata(), 5.0)
-    table = f.gap_table(runs).splitlines()
-    assert table[1].split()[:5] == ["without", "BN", "96.0%", "91.0%", "5.0"]
+    for k, r in enumerate(runs):
+        r.train_set_acc = np.minimum(r.test_acc + 0.05 - 0.01 * (k >= 3), 1.0)  # BN: gap 4
+    return runs
+
+
+def test_gap_figure_pairs_each_seed_at_the_end_and_at_the_same_fit():
+    runs = gap_runs()
+    fig = f.gap_figure(runs, fit=0.9)
+    seed0 = [at_fit(r, 0.9).gap for r in (runs[0], runs[3])]
+    np.testing.assert_allclose(fig.axes[1].lines[0].get_ydata(), [5.0, 4.0])  # at the end
+    np.testing.assert_allclose(fig.axes[1].lines[5].get_ydata(), 100 * np.array(seed0))  # 3 seeds,
+    # then the dots of the end: the same fit's lines come sixth
+
+
+def test_gap_table_compares_at_matched_fit():
+    rows = f.gap_table(gap_runs(), fit=0.9).splitlines()
+    assert rows[2].split() == ["0", "30", "90.0", "85.0", "5.0", "20", "94.0", "90.0", "4.0"]
+    assert rows[-1] == "the gap is smaller with BN in 3 of 3 seeds, by 1.0 points (median, range)"
+    assert "not reached" in f.gap_table(gap_runs(), fit=0.999).splitlines()[2]
+
+
+def test_end_gap_table_takes_the_median_of_per_seed_gaps():
+    rows = f.end_gap_table(gap_runs()).splitlines()
+    assert rows[1].split()[2:5] == ["96.0%", "91.0%", "5.0"]
+    assert rows[2].split()[2:5] == ["97.0%", "93.0%", "4.0"]
+    assert rows[3] == "the gap is larger with BN in 0 of 3 seeds"
+
+
+@pytest.mark.parametrize(
+    ("m", "text"), [(0.1, "×1/10"), (1 / 3, "×1/3"), (1.0, "×1"), (30.0, "×30"), (5 / 3, "×5/3")]
+)
+def test_times_writes_multipliers_as_the_paper_does(m, text):
+    assert f.times(m) == text
 
 
 @pytest.mark.parametrize(
@@ -107,3 +125,12 @@ def test_gap_figure_and_table():
 )
 def test_pct_keeps_one_decimal_at_most(x, text):
     assert f.pct(x) == text
+
+
+def test_init_signal_shrinks_by_a_quarter_of_std_sqrt_fan_in_per_layer():
+    x = np.random.default_rng(0).standard_normal((64, 784))
+    (_, small), (_, xavier) = f.init_signal(x, depth=4).values()
+    assert small.shape == xavier.shape == (4,)
+    ratio = small[2:] / small[1:-1]  # deep layers: sigmoid slope 1/4 x 0.01 x sqrt(100)
+    np.testing.assert_allclose(ratio, 0.025, rtol=0.1)
+    assert np.all(xavier[1:] > 5 * small[1:])

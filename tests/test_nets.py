@@ -13,6 +13,7 @@ from bnlib.nets import (
     N_FIT,
     NetConfig,
     _batch_groups,
+    _param_groups,
     _probe,
     bn_layers,
     mnist_mlp,
@@ -177,12 +178,13 @@ def test_train_many_equals_train_in_float32_over_a_few_steps(small_data):
 
 PAIRED = [NetConfig(seed=s, bn=bn, lr=0.5) for s in (0, 1) for bn in (False, True)]
 PAIRED += [NetConfig(seed=0, lr=3.0, init="xavier"), NetConfig(seed=1, bn=True, lr=5.0)]
+PAIRED += [NetConfig(seed=1, bn=True, lr=0.2, lr_invariant=6.0)]  # its own rate before BN
 
 
 def test_networks_with_one_seed_share_their_mini_batches():
     """Same seed, same draws for the weights (whatever the init and BN): the same batch order."""
     models = [mnist_mlp(c) for c in PAIRED]
-    assert _batch_groups(models) == [[0, 1, 4], [2, 3, 5]]
+    assert _batch_groups(models) == [[0, 1, 4], [2, 3, 5, 6]]
 
 
 @pytest.mark.parametrize(
@@ -234,6 +236,8 @@ def test_a_broken_run_says_where_it_broke(small_data):
      ({"lr": 0.0}, "lr must be a finite number > 0 (got 0.0)"),
      ({"lr": float("nan")}, "lr must be a finite number > 0 (got nan)"),
      ({"depth": 0}, "depth must be an integer >= 1 (got 0)"),
+     ({"bn": True, "lr_invariant": -1.0}, "lr_invariant must be a finite number > 0 or None (got -1.0)"),
+     ({"lr_invariant": 9.0}, "lr_invariant needs bn=True: without BN no weights are scale-invariant (got lr_invariant=9.0)"),
      ({"width": 2.5}, "width must be an integer >= 1 (got 2.5)")],
 )  # fmt: skip
 def test_bad_configs(kwargs, says):
@@ -255,3 +259,15 @@ def test_bad_training_arguments(small_data, kwargs, says, trainer):
             train(NetConfig(), small_data, **kwargs)
         else:
             train_many([NetConfig()], small_data, **kwargs)
+
+
+def test_sgd_puts_the_weights_before_bn_in_a_group_of_their_own():
+    config = NetConfig(bn=True, lr=0.5, lr_invariant=15.0, depth=2)
+    model = mnist_mlp(config)
+    rest, before_bn = _param_groups(model, config)
+    assert before_bn["lr"] == 15.0 and "lr" not in rest  # the rest takes SGD's lr, 0.5
+    assert [p.shape for p in before_bn["params"]] == [(100, 784), (100, 100)]
+    assert {id(p) for p in rest["params"] + before_bn["params"]} == {
+        id(p) for p in model.parameters()
+    }
+    assert len(_param_groups(mnist_mlp(NetConfig()), NetConfig())) == 1  # no BN: one group

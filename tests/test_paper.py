@@ -74,12 +74,40 @@ def test_gap_and_paired_differences():
     assert paper.paired_differences(without, with_bn).tolist() == pytest.approx([0.1, -0.1])
 
 
+def test_movement_is_the_largest_change_within_the_window():
+    run = fake_run([0.1] * 4)  # typical unit of layer 2: unit 2
+    pct = run.z.percentiles.copy()
+    pct[:, 2, 2] = [[0, 0, 0], [1, -1, 0.5], [3, -2, 0.5], [2, 0, 0]]  # probes at 0, 10, 20, 30
+    run.z = run.z._replace(percentiles=pct)
+    np.testing.assert_allclose(paper.movement(run, 2, 0, 30), [3, 2, 0.5])
+    np.testing.assert_allclose(paper.movement(run, 2, 10, 30), [2, 1, 0.5])  # from step 10 on
+    np.testing.assert_allclose(paper.movement(run, 2, 20, 30), [1, 2, 0.5])
+
+
+def test_fewer_steps_by_seed_takes_each_baselines_best_as_the_target():
+    base = [fake_run([0.1, 0.5, 0.9, 0.85]), fake_run([0.1, 0.5, 0.6, 0.8], seed=1)]
+    runs = [fake_run([0.1, 0.95, 0.9, 0.9], bn=True), fake_run([0.1, 0.7, 0.75, 0.7], bn=True)]
+    ratio = paper.fewer_steps_by_seed(base, runs)  # 0.9 at 20 vs 10; 0.8 at 30 vs never
+    assert ratio[0] == 2.0 and np.isnan(ratio[1])
+
+
+def test_at_fit_compares_at_the_first_probe_that_fits_well_enough():
+    run = fake_run([0.4, 0.9, 0.91], fit=[0.5, 0.97, 0.99], p=3)
+    got = paper.at_fit(run, 0.96)
+    assert (got.step, got.train_acc, got.test_acc) == (10, 0.97, 0.9)
+    assert got.gap == pytest.approx(0.07)
+    assert paper.at_fit(run, 0.999) is None
+
+
 @pytest.mark.parametrize(
     ("call", "says"),
     [(lambda: paper.band(np.zeros(3)), "expected curves of shape (S, P), S >= 1 (got shape (3,))"),
      (lambda: paper.seed_band([fake_run([0.1, 0.2], p=2), fake_run([0.1] * 3, p=3)]), "expected runs probed at the same steps"),
      (lambda: paper.paired_differences([fake_run([0.1, 0.2], p=2)], []), "expected as many runs with BN as without (got 0 and 1)"),
-     (lambda: paper.fewer_steps(0, 5), "expected step counts > 0 (got 0 and 5)")],
+     (lambda: paper.fewer_steps(0, 5), "expected step counts > 0 (got 0 and 5)"),
+     (lambda: paper.movement(fake_run([0.1] * 4), 2, 30, 10), "expected probed steps start < stop (got 30 and 10; probed: 0..30)"),
+     (lambda: paper.movement(fake_run([0.1] * 4), 2, 5, 30), "(got 5 and 30; probed: 0..30)"),
+     (lambda: paper.fewer_steps_by_seed([fake_run([0.1])], []), "expected one baseline per run (got 1 and 0)")],
 )  # fmt: skip
 def test_bad_input(call, says):
     with pytest.raises(ValueError, match=re.escape(says)):

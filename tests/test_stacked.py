@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from bnlib.nets import NetConfig, mnist_mlp
+from bnlib.nets import NetConfig, _param_groups, mnist_mlp
 from bnlib.stacked import Stack, linear
 
 B, N_IN, N_OUT = 16, 12, 5
@@ -17,9 +17,9 @@ def nets(*configs, dtype=torch.float64):
     return [mnist_mlp(c, N_IN, N_OUT).to(dtype) for c in configs]
 
 
-def autograd_step(model, x, y, lr):
+def autograd_step(model, x, y, config):
     """What bnlib.nets.train does for one step: cross-entropy, backward, SGD."""
-    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    opt = torch.optim.SGD(_param_groups(model, config), lr=config.lr)
     loss = F.cross_entropy(model(x), y)
     opt.zero_grad()
     loss.backward()
@@ -35,16 +35,20 @@ def assert_same_models(got, want, rtol):
 
 SAME_SEED = [NetConfig(width=7, lr=0.5), NetConfig(width=7, lr=2.0, init="xavier"),
              NetConfig(width=7, bn=True, lr=1.0), NetConfig(width=7, bn=True, lr=0.3)]  # fmt: skip
+# the weights before BN at their own rate, 30 times gamma's, beta's and the output layer's
+SPLIT = [*SAME_SEED[:3], NetConfig(width=7, bn=True, lr=0.3, lr_invariant=9.0)]
 
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
 @pytest.mark.parametrize("groups", [[[0, 1, 2, 3]], [[0, 2], [1, 3]], [[0], [1], [2], [3]]])
-def test_steps_equal_autograd_on_each_network_alone(activation, groups, rng_torch):
+@pytest.mark.parametrize("same", [SAME_SEED, SPLIT], ids=["one rate", "lr_invariant"])
+def test_steps_equal_autograd_on_each_network_alone(activation, groups, same, rng_torch):
     """float64: only the order of additions differs, so 1e-12. One batch per group."""
-    configs = [NetConfig(**{**c.__dict__, "activation": activation, "depth": 3}) for c in SAME_SEED]
+    configs = [NetConfig(**{**c.__dict__, "activation": activation, "depth": 3}) for c in same]
     models = nets(*configs)
     alone = copy.deepcopy(models)
-    stack = Stack(models, [c.lr for c in configs], groups, B)
+    lrs_inv = [c.lr_inv for c in configs]
+    stack = Stack(models, [c.lr for c in configs], groups, B, lrs_invariant=lrs_inv)
     for _ in range(3):
         batch = {}
         for g, (xb, yb) in enumerate(zip(stack.x, stack.y, strict=True)):
@@ -54,7 +58,7 @@ def test_steps_equal_autograd_on_each_network_alone(activation, groups, rng_torc
         loss = torch.zeros(len(models), dtype=torch.float64)
         stack.step(loss)
         want = [
-            autograd_step(m, *batch[i], c.lr)
+            autograd_step(m, *batch[i], c)
             for i, (m, c) in enumerate(zip(alone, configs, strict=True))
         ]
         torch.testing.assert_close(-loss / B, torch.tensor(want, dtype=torch.float64), rtol=1e-12,
@@ -85,8 +89,8 @@ def test_float32_step_through_onednn_matches_autograd(rng_torch):
     stack.y[0].copy_(torch.randint(0, N_OUT, (B,), generator=rng_torch))
     stack.step(torch.zeros(2))
     stack.copy_to(models)
-    for m in alone:
-        autograd_step(m, stack.x[0], stack.y[0], 0.5)
+    for m, bn in zip(alone, (False, True), strict=True):
+        autograd_step(m, stack.x[0], stack.y[0], NetConfig(lr=0.5, bn=bn))
     assert_same_models(models, alone, rtol=1e-5)
 
 
@@ -110,3 +114,33 @@ def test_linear_is_f_linear(dtype, rng_torch):
 def test_bad_stacks(models, groups, says):
     with pytest.raises(ValueError, match=re.escape(says)):
         Stack(models, [1.0] * len(models), groups, B)
+
+
+@pytest.mark.parametrize(
+    ("lrs_invariant", "says"),
+    [([2.0, 1.0], "networks without BN have no scale-invariant weights: expected lrs_invariant "
+                  "equal to lrs for them (got [2.0, 1.0])"),
+     ([1.0], "lrs_invariant must be 2 numbers > 0 (got [1.0])"),
+     ([1.0, 0.0], "lrs_invariant must be 2 numbers > 0 (got [1.0, 0.0])")],
+)  # fmt: skip
+def test_bad_invariant_rates(lrs_invariant, says):
+    models = nets(NetConfig(), NetConfig(bn=True))
+    with pytest.raises(ValueError, match=re.escape(says)):
+        Stack(models, [1.0, 1.0], [[0, 1]], B, lrs_invariant=lrs_invariant)
+
+
+def test_the_invariant_rate_moves_only_the_weights_before_bn(rng_torch):
+    """One step from the same start: weights before BN move 30 times as far at 30 times the
+    rate; gamma, beta and the output layer move exactly as far."""
+    models = nets(NetConfig(width=7, bn=True), NetConfig(width=7, bn=True))  # the same start
+    before = copy.deepcopy(models[0])
+    stack = Stack(models, [0.3, 0.3], [[0, 1]], B, lrs_invariant=[0.3, 9.0])
+    stack.x[0].copy_(torch.randn(B, N_IN, generator=rng_torch, dtype=torch.float64))
+    stack.y[0].copy_(torch.randint(0, N_OUT, (B,), generator=rng_torch))
+    stack.step(torch.zeros(2, dtype=torch.float64))
+    stack.copy_to(models)
+    moved = [{n: p - q for (n, p), q in zip(m.state_dict().items(), before.state_dict().values(),
+                                           strict=True)} for m in models]  # fmt: skip
+    for name, d in moved[0].items():
+        want = 30 * d if name in ("0.weight", "3.weight", "6.weight") else d  # Linear -> BN
+        torch.testing.assert_close(moved[1][name], want, rtol=1e-12, atol=1e-15, msg=name)

@@ -1,20 +1,20 @@
-"""06_paper_experiments: Figure 1 with seed bands, the learning-rate sweep, depth, the gap."""
+"""06_paper_experiments: Figure 1 with seed bands, depth, the gap; shared helpers (section 3's
+learning rates are in ``nb06_rates``)."""
 
 from __future__ import annotations
 
-import functools
+from fractions import Fraction
 
 import numpy as np
 from matplotlib.lines import Line2D
 
 from bnlib.figures.nb01 import BN_COLOR, BN_LABEL, PERCENTILE_STYLE
-from bnlib.paper import gap, percentile_bands, seed_band, typical_percentiles
+from bnlib.paper import at_fit, gap, movement, percentile_bands, seed_band, typical_percentiles
 from bnlib.shift import PERCENTILES
-from bnlib.viz import freeze_layout, new_figure, num, styled
-from bnlib.widgets import Dashboard, choice_slider, register
+from bnlib.viz import PALETTE, new_figure, num, styled
 
 LAYER = 2  # the last hidden layer (0-based), as in the paper's Figure 1
-BASE_LR, TARGET = 3.0, 0.9
+BASE_LR, TARGET, FIT = 3.0, 0.9, 0.96  # FIT: the training accuracy the gap is compared at
 BAND = "band: lowest to highest of the seeds"
 
 
@@ -24,8 +24,11 @@ def split_bn(runs) -> tuple[list, list]:
 
 
 def times(m: float) -> str:
-    """A learning-rate multiplier as the paper writes it: x5, x30; x1/3 for a third."""
-    return f"×{m:g}" if m >= 1 else f"×1/{round(1 / m):g}"
+    """A learning-rate multiplier as the paper writes it: x5, x30; x1/3 and x5/3 for fractions."""
+    f = Fraction(m).limit_denominator(10)
+    if abs(float(f) - m) > 1e-9 * abs(m):
+        return f"×{m:g}"
+    return f"×{f.numerator}" if f.denominator == 1 else f"×{f.numerator}/{f.denominator}"
 
 
 def pct(fraction: float) -> str:
@@ -33,9 +36,25 @@ def pct(fraction: float) -> str:
     return f"{num(100 * fraction, 1).removesuffix('.0')}%"
 
 
+def steps_text(step: float) -> str:
+    """A step count with a thousands separator: 1800 -> "1,800"."""
+    return f"{round(step):,}"
+
+
 def broken(run) -> bool:
     """Training went nowhere: NaN loss, or test accuracy at the end no better than chance."""
     return run.diverged_at is not None or not run.test_acc[-1] > 0.15
+
+
+def med_range(values, fmt=lambda v: num(v, 1)) -> str:
+    """The median and the range of the finite values, "3.6 (2.4–6.7)", "-2.3 (-2.6 to -2.2)";
+    "—" if there are none."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if not v.size:
+        return "—"
+    mid, sep = fmt(np.median(v)), " to " if v.min() < 0 else "–"
+    return mid if v.min() == v.max() else f"{mid} ({fmt(v.min())}{sep}{fmt(v.max())})"
 
 
 def _legend_percentiles(fig, ncol: int = 3):
@@ -45,25 +64,31 @@ def _legend_percentiles(fig, ncol: int = 3):
 
 
 @styled
-def accuracy_bands(runs, target: float = TARGET):
-    """The paper's Figure 1 (a): test accuracy against training steps, seeds as bands."""
-    fig, ax = new_figure(width=9.5, height=4.2)
-    for bn, group in enumerate(split_bn(runs)):
-        steps, b = seed_band(group)
-        ax.fill_between(steps, 100 * b.lo, 100 * b.hi, color=BN_COLOR[bn], alpha=0.25, lw=0)
-        ax.plot(steps, 100 * b.mid, color=BN_COLOR[bn],
-                label=f"{BN_LABEL[bn]}: median of {len(group)} seeds")  # fmt: skip
-    ax.axhline(100 * target, ls=":", color="0.4", lw=1.2, label=f"{pct(target)}")
-    ax.set(xlabel="training step", ylabel="test accuracy (%)", ylim=(0, 100), xlim=(0, steps[-1]),
-           title=f"(a) test accuracy ({BAND})")  # fmt: skip
-    ax.legend(loc="lower right")
+def accuracy_bands(runs, target: float = TARGET, zoom: tuple = (70, 100)):
+    """The paper's Figure 1 (a): test accuracy against training steps, seeds as bands; the
+    right panel zooms in as the paper's axis does (70-100%, the last four fifths of training)."""
+    fig, axes = new_figure(1, 2, width=11, height=4.4)
+    for ax in axes:
+        for bn, group in enumerate(split_bn(runs)):
+            steps, b = seed_band(group)
+            ax.fill_between(steps, 100 * b.lo, 100 * b.hi, color=BN_COLOR[bn], alpha=0.25, lw=0)
+            ax.plot(steps, 100 * b.mid, color=BN_COLOR[bn],
+                    label=f"{BN_LABEL[bn]}: median of {len(group)} seeds")  # fmt: skip
+        ax.axhline(100 * target, ls=":", color="0.4", lw=1.2, label=pct(target))
+        ax.set_xlabel("training step")
+    end = steps[-1]
+    axes[0].set(ylabel="test accuracy (%)", ylim=(0, 100), xlim=(0, end), title="(a) test accuracy")
+    span = f"{zoom[0]}–{zoom[1]}%, steps {end // 5:,}–{end:,}"
+    axes[1].set(ylim=zoom, xlim=(end // 5, end), title=f"(a) zoomed in: {span}")
+    axes[0].legend(loc="lower right")
+    fig.suptitle(f"Median of {len(split_bn(runs)[0])} seeds ({BAND})")
     return fig
 
 
 @styled
 def percentile_band_panels(runs, layer: int = LAYER):
     """The paper's Figure 1 (b, c): a typical last-layer sigmoid's input percentiles."""
-    fig, axes = new_figure(1, 2, width=9.5, height=4.6, sharey=True)
+    fig, axes = new_figure(1, 2, width=11, height=4.6, sharey=True)
     for ax, (bn, group) in zip(axes, enumerate(split_bn(runs)), strict=True):
         steps, bands = percentile_bands(group, layer)
         for b, ls in zip(bands, PERCENTILE_STYLE, strict=True):
@@ -76,220 +101,164 @@ def percentile_band_panels(runs, layer: int = LAYER):
     return fig
 
 
+def movement_table(runs, windows=((200, 1000), (1000, 2000)), layer: int = LAYER) -> str:
+    """How far the typical unit's percentiles move within each window of steps
+    (``bnlib.paper.movement``): median and range over the seeds, without and with BN."""
+    rows = [f"{'':11}{'steps':>12}" + "".join(f"{f'{p}th percentile':>19}" for p in PERCENTILES)]
+    for bn, group in enumerate(split_bn(runs)):
+        for a, b in windows:
+            moved = np.stack([movement(r, layer, a, b) for r in group])  # (S, 3)
+            cells = "".join(f"{med_range(moved[:, k], lambda v: num(v, 2)):>19}" for k in range(3))
+            rows.append(f"{BN_LABEL[bn]:11}{f'{a:,}–{b:,}':>12}{cells}")
+    return "\n".join(rows)
+
+
+def input_levels(runs, at=(100, 2000), layer: int = LAYER) -> str:
+    """Where the typical unit's input sits: its median (50th percentile) at some steps, median
+    and range over the seeds, and the lowest 15th percentile of any seed at any probe."""
+    rows = []
+    for bn, group in enumerate(split_bn(runs)):
+        p = np.stack([typical_percentiles(r, layer) for r in group])  # (S, P, 3)
+        steps = list(group[0].steps)
+        mids = [f"step {s:,} {med_range(p[:, steps.index(s), 1])}" for s in at]
+        rows.append(f"{BN_LABEL[bn]:11}median input at {', '.join(mids)}; "
+                    f"lowest 15th percentile {num(p[..., 0].min(), 2)}")  # fmt: skip
+    return "\n".join(rows)
+
+
 def figure1_table(runs, target: float = TARGET, at=(200, 500, 1000, 2000)) -> str:
-    """Per seed: test accuracy at some steps and the steps to ``target``, without and with BN,
-    and the paired difference (with BN minus without) at the end."""
+    """Per seed: test accuracy at some steps and the steps to ``target``, without and with BN."""
     without, with_bn = split_bn(runs)
-    head = "".join(f"{f'step {s}':>10}" for s in at)
+    head = "".join(f"{f'step {s:,}':>11}" for s in at)
     rows = [f"{'seed':>4}  {'':11}{head}{f'to {pct(target)}':>9}"]
     for a, b in zip(without, with_bn, strict=True):
         for r in (a, b):
             accs = "".join(
-                f"{num(100 * r.test_acc[list(r.steps).index(s)], 1) + '%':>10}" for s in at
+                f"{num(100 * r.test_acc[list(r.steps).index(s)], 1) + '%':>11}" for s in at
             )
-            label = BN_LABEL[r.config.bn]
-            rows.append(f"{r.config.seed:>4}  {label:11}{accs}{r.steps_to(target) or 'never'!s:>9}")
+            hit = r.steps_to(target)
+            hit = steps_text(hit) if hit else "never"
+            rows.append(f"{r.config.seed:>4}  {BN_LABEL[r.config.bn]:11}{accs}{hit:>9}")
     return "\n".join(rows)
 
 
-def sweep_runs(runs, base_lr: float = BASE_LR) -> dict:
-    """{(multiplier, bn): run} of a learning-rate sweep (one seed)."""
-    return {(round(r.config.lr / base_lr, 6), r.config.bn): r for r in runs}
+def sigma_b(run, probe: int = 0, layer: int = -1) -> float:
+    """sigma_B of a layer's input to its nonlinearity at a probe, RMS over its units."""
+    return float(np.sqrt(np.mean(run.z.std[probe, layer] ** 2)))
+
+
+DEPTH_STYLE = {2: "-.", 3: "-", 4: "--", 6: ":"}
 
 
 @styled
-def sweep_summary(runs, base_lr: float = BASE_LR, target: float = TARGET):
-    """Against the learning-rate multiplier: test accuracy at the end, and steps to ``target``."""
-    grid = sweep_runs(runs, base_lr)
-    mults = sorted({m for m, _ in grid})
-    fig, (ax_a, ax_s) = new_figure(1, 2, width=9.5, height=4.4)
+def depth_figure(runs, signal: dict):
+    """Left: test accuracy over training for each depth, without and with BN. Right: sigma_B of
+    each hidden layer's input at step 0: ``signal`` {label: (colour, sigma_B per layer)},
+    computed in float64, and the runs' own values in float32 (hollow markers)."""
+    fig, (ax_a, ax_s) = new_figure(1, 2, width=11, height=4.8)
+    for r in sorted(runs, key=lambda r: (r.config.bn, r.config.depth)):
+        d, bn = r.config.depth, r.config.bn
+        ax_a.plot(r.steps, 100 * r.test_acc, DEPTH_STYLE.get(d, "-"), color=BN_COLOR[bn],
+                  label=f"{BN_LABEL[bn]}, {d} layers")  # fmt: skip
+    ax_a.axhline(10, ls=":", color="0.4", lw=1, label="chance (10%)")
     end = max(r.steps[-1] for r in runs)
-    for bn in (False, True):
-        ms = [m for m in mults if (m, bn) in grid]
-        rs = [grid[m, bn] for m in ms]
-        kw = {"color": BN_COLOR[bn], "label": BN_LABEL[bn], "marker": "o"}
-        ax_a.plot(ms, [100 * r.test_acc[-1] for r in rs], **kw)
-        hit = [(m, r.steps_to(target)) for m, r in zip(ms, rs, strict=True)]
-        ax_s.plot([m for m, s in hit if s is not None], [s for _, s in hit if s is not None], **kw)
-        never = [m for m, s in hit if s is None]
-        ax_s.plot(never, [1.12 * end] * len(never), "x", ms=12, mew=3, color=BN_COLOR[bn])
-    for ax in (ax_a, ax_s):
-        ax.set_xscale("log")
-        ax.set_xticks(mults, [times(m) for m in mults])
-        ax.minorticks_off()
-        ax.set_xlabel(f"learning rate: multiple of {base_lr:g}")
-    ax_a.set(ylabel="test accuracy at the end (%)", ylim=(0, 100), title="accuracy")
-    ax_s.set(ylabel=f"steps to {pct(target)} test accuracy", ylim=(0, 1.2 * end),
-             title=f"steps to {pct(target)} (× = never, in {end:,})")  # fmt: skip
-    ax_a.legend(loc="lower left")
+    ax_a.set(xlabel="training step", ylabel="test accuracy (%)", ylim=(0, 100), xlim=(0, end),
+             title="accuracy (seed 0)")  # fmt: skip
+    ax_a.legend(loc="upper left", bbox_to_anchor=(0, -0.18), ncol=2, fontsize=11)
+    for label, (color, std) in signal.items():
+        ax_s.plot(np.arange(1, len(std) + 1), std, "o-", color=color, label=label)
+    deepest = max((r for r in runs if r.config.bn), key=lambda r: r.config.depth, default=None)
+    if deepest is not None:  # BN's output has sigma 1 (gamma = 1 at step 0), however deep
+        depth = np.arange(1, deepest.config.depth + 1)
+        ax_s.plot(depth, [sigma_b(deepest, 0, i) for i in depth - 1], "o-", color=BN_COLOR[True],
+                  label="with BN, the runs, float32")  # fmt: skip
+    float32 = [(r.config.depth, sigma_b(r)) for r in runs if not r.config.bn]
+    ax_s.plot(*zip(*float32, strict=True), "o", ms=12, mfc="none", mew=2,
+              color=BN_COLOR[False], label="the runs, in float32")  # fmt: skip
+    ax_s.set(yscale="log", xlabel="hidden layer", title="signal at step 0",
+             ylabel="$\\sigma_B$ of the layer's input\n(spread across digits)")  # fmt: skip
+    ax_s.legend(loc="upper left", bbox_to_anchor=(0, -0.18), ncol=1, fontsize=11)
     return fig
 
 
-def _acc_steps(run, target: float, width: int) -> str:
-    """A run's final test accuracy and its steps to ``target`` (or "never"), right-aligned."""
-    acc = num(100 * run.test_acc[-1], 1) + "%"
-    return f"{acc:>{width}}{run.steps_to(target) or 'never'!s:>{width}}"
-
-
-def sweep_table(runs, base_lr: float = BASE_LR, target: float = TARGET) -> str:
-    """Per multiplier: final accuracy and steps to ``target`` without and with BN, and how many
-    times fewer steps than the network without BN at x1 (the paper's "14 times fewer")."""
-    grid = sweep_runs(runs, base_lr)
-    base = grid[1.0, False].steps_to(target)
-    rows = [f"{'':>6}{'lr':>6}   {'without BN':>20}   {'with BN':>20}   fewer steps with BN",
-            f"{'':>12}   {'accuracy':>10}{f'to {pct(target)}':>10}   {'accuracy':>10}"
-            f"{f'to {pct(target)}':>10}   than ×1 without"]  # fmt: skip
-    for m in sorted({m for m, _ in grid}):
-        cells = []
-        for bn in (False, True):
-            r = grid.get((m, bn))
-            cells.append(f"{'not trained':>20}" if r is None else _acc_steps(r, target, 10))
-        bn_steps = grid[m, True].steps_to(target) if (m, True) in grid else None
-        ratio = "—" if base is None or bn_steps is None else f"{base / bn_steps:.1f}×"
-        lr = next(r.config.lr for (mm, _), r in grid.items() if mm == m)
-        rows.append(f"{times(m):>6}{lr:>6g}   {cells[0]}   {cells[1]}   {ratio:>8}")
-    return "\n".join(rows)
-
-
-@functools.lru_cache(maxsize=1)
-def quick_sweep(steps: int = 300) -> tuple:
-    """A small sweep for tests and benchmarks: x1/10, x1, x5, x30, each without and with BN."""
-    from bnlib.data import load_mnist, normalize_input
-    from bnlib.nets import NetConfig, train_many
-
-    configs = [NetConfig(lr=BASE_LR * m, bn=bn) for m in (0.1, 1, 5, 30) for bn in (False, True)]
-    data = normalize_input(load_mnist())
-    return tuple(train_many(configs, data, steps, range(0, steps + 1, 50)))
-
-
-@register
-@styled
-def learning_rate_sweep(runs=None, base_lr: float = BASE_LR, target: float = TARGET,
-                        multiplier: float = 5.0) -> Dashboard:  # fmt: skip
-    """Pick a multiple of the base learning rate: test accuracy over training, without and
-    with BN, and a typical last-layer sigmoid's input percentiles (Figure 1 b, c) at that rate."""
-    runs = list(quick_sweep() if runs is None else runs)
-    grid = sweep_runs(runs, base_lr)
-    mults = sorted({m for m, _ in grid})
-    fig, (ax_a, ax_p) = new_figure(1, 2, width=9.5, height=4.8)
-    base = grid[1.0, False]
-    ax_a.plot(base.steps, 100 * base.test_acc, color="0.6", lw=1.2, label="without BN, ×1")
-    ax_a.axhline(100 * target, ls=":", color="0.4", lw=1.2)
-    lines = {}
-    for bn in (False, True):
-        (lines["acc", bn],) = ax_a.plot([], [], color=BN_COLOR[bn], label=BN_LABEL[bn])
-        (lines["hit", bn],) = ax_a.plot([], [], "o", ms=9, color=BN_COLOR[bn])
-        for p, ls in zip(PERCENTILES, PERCENTILE_STYLE, strict=True):
-            (lines[p, bn],) = ax_p.plot([], [], ls, color=BN_COLOR[bn])
-    end = base.steps[-1]
-    ax_a.set(xlim=(0, end), ylim=(0, 100), xlabel="training step", ylabel="test accuracy (%)")
-    ax_p.set(xlim=(0, end), xlabel="training step",
-             ylabel=f"input z of a typical\nlayer-{LAYER + 1} sigmoid")  # fmt: skip
-    ax_a.legend(loc="lower right")
-    _legend_percentiles(fig)
-
-    def update(multiplier: float) -> dict:
-        shown, zs, titles = {}, [], []
-        for bn in (False, True):
-            r = grid.get((multiplier, bn))  # None: not trained at this rate
-            perc = None if r is None else typical_percentiles(r, LAYER)  # (P, 3)
-            lines["acc", bn].set_data(*(([], []) if r is None else (r.steps, 100 * r.test_acc)))
-            hit = None if r is None else r.steps_to(target)
-            lines["hit", bn].set_data(*(([], []) if hit is None else ([hit], [100 * target])))
-            for k, p in enumerate(PERCENTILES):
-                lines[p, bn].set_data(*(([], []) if r is None else (r.steps, perc[:, k])))
-            if r is None:
-                titles.append(f"{BN_LABEL[bn]}: not trained")
-                continue
-            zs.append(perc[np.isfinite(perc)])
-            shown[BN_LABEL[bn]] = {"accuracy": float(r.test_acc[-1]), "steps_to": hit,
-                                   "broken": broken(r)}  # fmt: skip
-            titles.append(f"{BN_LABEL[bn]}: {num(100 * r.test_acc[-1], 1)}%"
-                          + (f", {pct(target)} at {hit}" if hit else ""))  # fmt: skip
-        z = np.concatenate(zs) if zs else np.zeros(1)
-        pad = 0.1 * (z.max() - z.min()) + 0.1
-        ax_p.set_ylim(z.min() - pad, z.max() + pad)
-        ax_a.set_title("\n".join(titles), fontsize=11)
-        ax_p.set_title("percentiles: red without BN, blue with", fontsize=11)
-        fig.suptitle(
-            f"learning rate {base_lr * multiplier:g} ({times(multiplier)} the base {base_lr:g})"
-        )
-        return shown
-
-    start = multiplier if multiplier in mults else 1.0
-    choice = choice_slider("learning rate", mults, start, label=times)
-    dash = Dashboard("learning-rate multiples", fig, update, target_ms=100, multiplier=choice)
-    freeze_layout(fig)  # laid out once, for two-line titles: a redraw skips the layout pass
-    return dash
-
-
-def sigma_b0(run, layer: int = -1) -> float:
-    """sigma_B of a layer's input at step 0 (the first probe), RMS over its units."""
-    return float(np.sqrt(np.mean(run.z.std[0, layer] ** 2)))
-
-
-@styled
-def depth_figure(runs):
-    """Against depth: test accuracy at the end, and sigma_B of the last hidden layer's input at
-    step 0, without and with BN."""
-    fig, (ax_a, ax_s) = new_figure(1, 2, width=9.5, height=4.4)
-    for bn in (False, True):
-        rs = sorted((r for r in runs if r.config.bn == bn), key=lambda r: r.config.depth)
-        depths = [r.config.depth for r in rs]
-        kw = {"color": BN_COLOR[bn], "label": BN_LABEL[bn], "marker": "o"}
-        ax_a.plot(depths, [100 * r.test_acc[-1] for r in rs], **kw)
-        ax_s.plot(depths, [sigma_b0(r) for r in rs], **kw)
-    ax_a.axhline(10, ls=":", color="0.4", lw=1.2, label="chance (10%)")
-    end = runs[0].steps[-1]
-    ax_a.set(xlabel="hidden layers", ylabel=f"test accuracy after {end:,} steps (%)",
-             ylim=(0, 100), title="accuracy")  # fmt: skip
-    ax_s.set(xlabel="hidden layers", yscale="log", title="signal at step 0",
-             ylabel="$\\sigma_B$ of the last hidden\nlayer's input at step 0")  # fmt: skip
-    for ax in (ax_a, ax_s):
-        ax.set_xticks(sorted({r.config.depth for r in runs}))
-    ax_a.legend(loc="center right")
-    return fig
-
-
-def depth_table(runs, target: float = TARGET) -> str:
-    """Per depth: accuracy at the end, steps to ``target`` and sigma_B at step 0."""
-    head = f"{'accuracy':>9}{f'to {pct(target)}':>9}{'σ_B at 0':>10}"
-    rows = [f"{'layers':>6}   {'without BN':^28}   {'with BN':^28}", f"{'':>6}   {head}   {head}"]
-    for d in sorted({r.config.depth for r in runs}):
-        cells = []
-        for bn in (False, True):
-            r = next(r for r in runs if r.config.depth == d and r.config.bn == bn)
-            cells.append(f"{_acc_steps(r, target, 9)}{f'{sigma_b0(r):.2g}':>10}")
-        rows.append(f"{d:>6}   " + "   ".join(cells))
+def depth_table(runs, target: float = TARGET, at=(1000, 2000)) -> str:
+    """Per network: accuracy at some steps, steps to ``target``, and sigma_B of the last hidden
+    layer's input at step 0 and at the end (float32, as trained)."""
+    head = "".join(f"{f'step {s:,}':>11}" for s in at)
+    rows = [f"{'layers':>6}  {'':11}{head}{f'to {pct(target)}':>9}{'σ_B at 0':>10}{'at end':>9}"]
+    for r in sorted(runs, key=lambda r: (r.config.depth, r.config.bn)):
+        accs = "".join(f"{num(100 * r.test_acc[list(r.steps).index(s)], 1) + '%':>11}" for s in at)
+        hit = r.steps_to(target)
+        sig = f"{sigma_b(r):>10.2g}{sigma_b(r, -1):>9.2g}"
+        rows.append(f"{r.config.depth:>6}  {BN_LABEL[r.config.bn]:11}{accs}"
+                    f"{steps_text(hit) if hit else 'never':>9}{sig}")  # fmt: skip
     return "\n".join(rows)
 
 
 @styled
-def gap_figure(runs):
-    """Accuracy on training images and on test images over training (seed bands), and the gap."""
-    fig, (ax_a, ax_g) = new_figure(1, 2, width=9.5, height=4.4)
+def gap_figure(runs, fit: float = FIT):
+    """Left: accuracy on training images and on test images over training (seed bands).
+    Right: the gap against the accuracy on training images, each seed a line: at equal fit."""
+    fig, (ax_a, ax_g) = new_figure(1, 2, width=11, height=4.6)
     for bn, group in enumerate(split_bn(runs)):
         steps, test = seed_band(group, "test_acc")
-        _, fit = seed_band(group, "train_set_acc")
-        for b, ls, what in ((fit, "--", "training"), (test, "-", "test")):
+        _, fits = seed_band(group, "train_set_acc")
+        for b, ls, what in ((fits, "--", "training"), (test, "-", "test")):
             ax_a.fill_between(steps, 100 * b.lo, 100 * b.hi, color=BN_COLOR[bn], alpha=0.15, lw=0)
             ax_a.plot(steps, 100 * b.mid, ls, color=BN_COLOR[bn], label=f"{BN_LABEL[bn]}, {what}")
-        g = np.stack([gap(r) for r in group])  # (S, P)
-        ax_g.fill_between(
-            steps, 100 * g.min(0), 100 * g.max(0), color=BN_COLOR[bn], alpha=0.25, lw=0
-        )
-        ax_g.plot(steps, 100 * np.median(g, 0), color=BN_COLOR[bn], label=BN_LABEL[bn])
+    pairs = _paired_gaps(runs, fit)  # (S, 2, 2): seed, (at the end, at fit), (without, with)
+    for x0, k in ((0, 0), (2.5, 1)):
+        for g in pairs[:, k]:
+            ax_g.plot([x0, x0 + 1], 100 * g, "-", color="0.6", lw=1)
+        for bn in (False, True):
+            label = BN_LABEL[bn] if k == 0 else None
+            ax_g.plot(np.full(len(pairs), x0 + bn), 100 * pairs[:, k, int(bn)], "o", ms=9,
+                      color=BN_COLOR[bn], label=label)  # fmt: skip
+    end = split_bn(runs)[0][0].steps[-1]
+    ax_g.set_xticks([0.5, 3], [f"at step {end:,}\n(the same step)", f"at {pct(fit)} training\n"
+                               "accuracy (the same fit)"])  # fmt: skip
     ax_a.set(xlabel="training step", ylabel="accuracy (%)", ylim=(0, 100), title="accuracy")
-    ax_g.set(xlabel="training step", ylabel="training minus test accuracy\n(percentage points)",
-             title="the gap")  # fmt: skip
+    ax_g.set(xlim=(-0.6, 4.1), ylabel="training minus test accuracy\n(percentage points)",
+             title="the gap, each line a seed")  # fmt: skip
     ax_a.legend(loc="lower right", fontsize=11)
-    ax_g.legend(loc="upper left")
+    ax_g.legend(loc="lower center", fontsize=11)
     return fig
 
 
-def gap_table(runs) -> str:
-    """At the end, median over seeds (and range): accuracy and loss on training images and on
-    test images, and their gaps, without and with BN."""
+def _paired_gaps(runs, fit: float) -> np.ndarray:
+    """Per seed: the gap at the end and at ``fit`` (NaN: not reached), without and with BN,
+    shape (S, 2, 2)."""
+    out = []
+    for a, b in zip(*split_bn(runs), strict=True):
+        fits = [at_fit(r, fit) for r in (a, b)]
+        out.append([[gap(a)[-1], gap(b)[-1]], [np.nan if m is None else m.gap for m in fits]])
+    return np.array(out, dtype=float)
+
+
+def gap_table(runs, fit: float = FIT) -> str:
+    """Seed by seed, at the first probe with ``fit`` of the training images right
+    (``bnlib.paper.at_fit``): the step, both accuracies and the gap, without and with BN."""
+    cols = f"{'step':>7}{'train':>8}{'test':>8}{'gap':>6}"
+    rows = [f"{'seed':>4}   {'without BN':^29}   {'with BN':^29}", f"{'':>4}   {cols}   {cols}"]
+    for a, b in zip(*split_bn(runs), strict=True):
+        cells = []
+        for r in (a, b):
+            m = at_fit(r, fit)
+            cells.append(f"{'not reached':>29}" if m is None else
+                         f"{m.step:>7,}{num(100 * m.train_acc, 1):>8}{num(100 * m.test_acc, 1):>8}"
+                         f"{num(100 * m.gap, 1):>6}")  # fmt: skip
+        rows.append(f"{a.config.seed:>4}   " + "   ".join(cells))
+    g = _paired_gaps(runs, fit)[:, 1]  # (S, 2)
+    d = 100 * (g[:, 0] - g[:, 1])  # (S,) without minus with BN, percentage points
+    rows.append(f"the gap is smaller with BN in {int(np.sum(d > 0))} of {len(d)} seeds, by "
+                f"{med_range(d)} points (median, range)")  # fmt: skip
+    return "\n".join(rows)
+
+
+def end_gap_table(runs) -> str:
+    """At the end, median over the seeds: accuracy and loss on training images and on test
+    images, and the median of the per-seed gaps (not the difference of the medians); in how many
+    seeds BN's gap is the larger."""
     rows = [f"{'':11}{'training acc':>14}{'test acc':>11}{'gap':>8}{'training loss':>15}"
             f"{'test loss':>11}{'gap':>8}"]  # fmt: skip
     for bn, group in enumerate(split_bn(runs)):
@@ -299,4 +268,22 @@ def gap_table(runs) -> str:
         ga, gl = np.median(cols[0] - cols[1]), np.median(cols[3] - cols[2])
         accs = f"{num(100 * fa, 1) + '%':>14}{num(100 * ta, 1) + '%':>11}{num(100 * ga, 1):>8}"
         rows.append(f"{BN_LABEL[bn]:11}{accs}{num(fl, 3):>15}{num(tl, 3):>11}{num(gl, 3):>8}")
+    g = np.array([[gap(a)[-1], gap(b)[-1]] for a, b in zip(*split_bn(runs), strict=True)])
+    rows.append(f"the gap is larger with BN in {int(np.sum(g[:, 1] > g[:, 0]))} of {len(g)} seeds")
     return "\n".join(rows)
+
+
+def init_signal(x, depth: int = 6, seed: int = 0) -> dict:
+    """sigma_B of each hidden layer's input at step 0 without BN, in float64, for the paper's
+    small Gaussian init (std 0.01) and for Xavier's, from digits ``x`` (N, 784): the
+    ``signal`` of ``depth_figure``, {label: (colour, (depth,) array)}."""
+    from bnlib.shift import SMALL_STD, propagate, unit_weights
+
+    weights = unit_weights((x.shape[1],) + (100,) * depth, seed)
+    x = np.asarray(x, dtype=np.float64)
+    return {
+        f"without BN, std {SMALL_STD:g}, float64": (
+            BN_COLOR[False], propagate(x, weights, "sigmoid", "gaussian").std),
+        "without BN, Xavier init, float64": (
+            PALETTE["green"], propagate(x, weights, "sigmoid", "xavier").std),
+    }  # fmt: skip
