@@ -129,19 +129,24 @@ class Stack:
         """Gradients enter the backward pass scaled by lr (the output layer's, gamma's and
         beta's rate); ``ratio`` (K, 1, 1) rescales dL/dh to lr_invariant below the output
         layer, ``unratio`` (Kb C,) scales dgamma, dbeta back. Both None when the rates agree."""
+        self.ratio = self.unratio = None
+        if lrs_invariant is None:  # one rate per network (lr 0 allowed: a network that stays put)
+            return
         dtype = self.W1[0].dtype
-        inv = torch.as_tensor(lrs if lrs_invariant is None else lrs_invariant, dtype=dtype)
+        inv, lr = (torch.as_tensor(v, dtype=dtype) for v in (lrs_invariant, lrs))
         if inv.shape != (self.K,) or not (torch.isfinite(inv).all() and (inv > 0).all()):
             raise ValueError(f"lrs_invariant must be {self.K} numbers > 0 (got {lrs_invariant})")
-        ratio = inv / torch.as_tensor(lrs, dtype=dtype)  # (K,)
+        if not (lr > 0).all():
+            raise ValueError(f"with lrs_invariant, expected lrs > 0 (got {lrs})")
+        ratio = inv / lr  # (K,)
         if (ratio[: self.Ka] != 1).any():
             raise ValueError(
                 "networks without BN have no scale-invariant weights: expected "
                 f"lrs_invariant equal to lrs for them (got {lrs_invariant})"
             )
-        same = bool((ratio == 1).all())
-        self.ratio = None if same else ratio.view(self.K, 1, 1)
-        self.unratio = None if same else (1 / ratio[self.Ka :]).repeat_interleave(c)
+        if not bool((ratio == 1).all()):
+            self.ratio = ratio.view(self.K, 1, 1)
+            self.unratio = (1 / ratio[self.Ka :]).repeat_interleave(c)
 
     def _buffers(self, n_out: int, n_in: int) -> None:
         """Every array a step writes, allocated once, and the views of them the step reads."""

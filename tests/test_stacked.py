@@ -129,6 +129,23 @@ def test_bad_invariant_rates(lrs_invariant, says):
         Stack(models, [1.0, 1.0], [[0, 1]], B, lrs_invariant=lrs_invariant)
 
 
+def test_a_rate_of_zero_is_allowed_without_invariant_rates_and_moves_nothing(rng_torch):
+    """lr 0 (the Figure 1 benchmark's floor runs use it): no parameter moves (BN's running
+    statistics still do, as in PyTorch's training mode)."""
+    models = nets(NetConfig(width=7), NetConfig(width=7, bn=True))
+    before = [{n: p.detach().clone() for n, p in m.named_parameters()} for m in models]
+    stack = Stack(models, [0.0, 0.0], [[0, 1]], B)
+    stack.x[0].copy_(torch.randn(B, N_IN, generator=rng_torch, dtype=torch.float64))
+    stack.y[0].copy_(torch.randint(0, N_OUT, (B,), generator=rng_torch))
+    stack.step(torch.zeros(2, dtype=torch.float64))
+    stack.copy_to(models)
+    for m, old in zip(models, before, strict=True):
+        for name, p in m.named_parameters():
+            torch.testing.assert_close(p.detach(), old[name], rtol=0, atol=0, msg=name)
+    with pytest.raises(ValueError, match=re.escape("with lrs_invariant, expected lrs > 0")):
+        Stack(models, [0.0, 0.0], [[0, 1]], B, lrs_invariant=[1.0, 1.0])
+
+
 def test_the_invariant_rate_moves_only_the_weights_before_bn(rng_torch):
     """One step from the same start: weights before BN move 30 times as far at 30 times the
     rate; gamma, beta and the output layer move exactly as far."""
