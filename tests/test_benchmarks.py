@@ -18,7 +18,8 @@ def test_bench_figure1_runs_and_its_trainers_agree():
     assert out.returncode in (0, 1), out.stderr  # 1: a target missed, not a crash
     for row in ("| 1 ", "| 2 ", "| best ", "| fast trainer <= 20 s", "| plain / fast >= 4x"):
         assert row in out.stdout, f"{row!r} missing from:\n{out.stdout}"
-    accs = dict(re.findall(r"^\s+(\w+ \d) thread\(s\): (.+)$", out.stdout, flags=re.M))
+    found = re.findall(r"^\s+(\w+)\s+(\d) thread\(s\): (.+)$", out.stdout, flags=re.M)
+    accs = {f"{who} {threads}": values for who, threads, values in found}
     assert sorted(accs) == ["fast 1", "fast 2", "plain 1", "plain 2"], out.stdout
     for threads in (1, 2):
         fast = [float(a) for a in accs[f"fast {threads}"].split(", ")]
