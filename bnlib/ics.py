@@ -20,7 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from bnlib.nets import NetConfig, Run, mnist_mlp
+from bnlib.nets import NetConfig, Run, mnist_mlp, sgd_step
 from bnlib.progress import progress
 from bnlib.shift import Summary, summarize
 
@@ -114,12 +114,7 @@ def trace(config: NetConfig, data, steps: int, probe_steps, *, batch_size: int =
                 last = copy.deepcopy(model)
             if step == steps:
                 break
-            idx = next(batches)  # (B,)
-            loss = F.cross_entropy(model(x[idx]), y[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            losses[step] = loss.item()
+            losses[step] = sgd_step(model, opt, x, y, next(batches))
     finally:
         torch.set_num_threads(before)
     cols = [np.stack(c) for c in zip(*rows, strict=True)]

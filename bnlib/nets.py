@@ -186,13 +186,17 @@ def train(config: NetConfig, data, steps: int, probe_steps: Iterable[int] = (0,)
                 rows.append(_probe(model, xt, yt, x[:N_FIT], y[:N_FIT]))
             if step == steps:
                 break
-            idx = next(batches)  # (B,)
-            loss = F.cross_entropy(model(x[idx]), y[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            losses[step] = loss.item()
+            losses[step] = sgd_step(model, opt, x, y, next(batches))
     return _record(config, probe, rows, losses)
+
+
+def sgd_step(model: torch.nn.Module, opt: torch.optim.Optimizer, x, y, idx) -> float:
+    """One step of ``opt`` on the mini-batch ``x[idx]``, ``y[idx]`` (idx (B,)); its loss."""
+    loss = F.cross_entropy(model(x[idx]), y[idx])
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    return loss.item()
 
 
 def _param_groups(model: torch.nn.Sequential, config: NetConfig) -> list[dict]:
