@@ -175,6 +175,18 @@ def train(config: NetConfig, data, steps: int, probe_steps: Iterable[int] = (0,)
     images (a random sample: ``load_mnist`` shuffles), in eval mode, for the
     same on training data. ``train_many`` computes the same.
     """
+    return _train(config, data, steps, probe_steps, batch_size, threads, dtype)[1]
+
+
+def fit(config: NetConfig, data, steps: int, *, batch_size: int = 60, threads: int = 1,
+        dtype=torch.float32) -> torch.nn.Sequential:  # fmt: skip
+    """The network ``train`` trains, itself, after ``steps`` SGD steps (in train mode):
+    for looking at its parameters, e.g. the learned gamma and beta (``bn_layers``)."""
+    return _train(config, data, steps, (steps,), batch_size, threads, dtype)[0]
+
+
+def _train(config, data, steps, probe_steps, batch_size, threads, dtype):
+    """(the trained model, its ``Run``): ``train`` and ``fit``."""
     probe = _check_steps(steps, probe_steps)
     probe_at, (x, y, xt, yt) = set(probe), _tensors(data, dtype)
     with _threads(threads):
@@ -187,7 +199,7 @@ def train(config: NetConfig, data, steps: int, probe_steps: Iterable[int] = (0,)
             if step == steps:
                 break
             losses[step] = sgd_step(model, opt, x, y, next(batches))
-    return _record(config, probe, rows, losses)
+    return model.train(), _record(config, probe, rows, losses)
 
 
 def sgd_step(model: torch.nn.Module, opt: torch.optim.Optimizer, x, y, idx) -> float:

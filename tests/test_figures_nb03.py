@@ -89,6 +89,17 @@ def test_decision_boundaries_say_when_there_is_no_boundary():
     assert any(ax.get_label() == "<colorbar>" for ax in fig.axes)
 
 
+def test_learned_gamma_beta_draws_one_panel_without_shares_with_one_dot_per_unit():
+    layers = [(np.array([1.0, 2.0]), np.array([0.0, -1.0])), (np.array([3.0]), np.array([2.0]))]
+    fig = nb03.learned_gamma_beta(layers, title="MNIST")
+    (ax,) = fig.axes
+    assert ax.get_title() == "MNIST"
+    dots = [c.get_offsets() for c in ax.collections]  # layer 1, layer 2, the start
+    assert [len(d) for d in dots] == [2, 1, 1]
+    np.testing.assert_array_equal(dots[0], [[1.0, 0.0], [2.0, -1.0]])
+    np.testing.assert_array_equal(dots[2], [[1.0, 0.0]])
+
+
 def test_static_figures_draw():
     figs = [
         nb03.linear_range_figure(0.02, np.geomspace(1e-3, 0.3, 20)),

@@ -16,6 +16,7 @@ from bnlib.nets import (
     _param_groups,
     _probe,
     bn_layers,
+    fit,
     mnist_mlp,
     precise_bn,
     train,
@@ -145,6 +146,20 @@ def test_training_learns(small_data):
     assert run.test_acc[-1] > run.test_acc[0] + 0.4
     assert run.train_loss[-10:].mean() < run.train_loss[:10].mean()
     assert run.steps_to(run.test_acc[-1]) == 100 and run.steps_to(1.01) is None
+
+
+def test_fit_returns_the_network_train_trains(small_data):
+    """The same seed, the same steps: fit's network scores what train's last probe recorded,
+    and its gamma, beta have left their start (1, 0)."""
+    config = NetConfig(bn=True, lr=1.0, seed=3)
+    model, run = fit(config, small_data, 30), train(config, small_data, 30, [30])
+    assert model.training
+    with torch.no_grad():
+        logits = model.eval()(torch.from_numpy(small_data.x_test))
+    acc = (logits.argmax(1).numpy() == small_data.y_test).mean()
+    assert acc == pytest.approx(run.test_acc[-1], abs=1e-6)  # run: a float32 mean; 1 image = 0.005
+    gamma = np.concatenate([bn.weight.detach().numpy() for bn in bn_layers(model)])
+    assert gamma.shape == (300,) and np.abs(gamma - 1).max() > 1e-3
 
 
 MIXED = [

@@ -249,18 +249,24 @@ def fractions_by_gamma_beta(delta: float):
 
 
 @styled
-def learned_gamma_beta(layers, start_linear, after_linear):
+def learned_gamma_beta(layers, start_linear=None, after_linear=None, title=None):
     """Left: learned (gamma, beta) per hidden unit and layer vs the start (1, 0).
-    Right: each unit's share of sigmoid inputs in the linear range, before and after."""
-    fig, (ax, ax2) = new_figure(1, 2, width=13, height=4.6)
+    Right (when the shares are given): each unit's share of sigmoid inputs in the linear
+    range, before and after."""
+    if start_linear is None:
+        fig, ax = new_figure(width=8, height=4.6)
+    else:
+        fig, (ax, ax2) = new_figure(1, 2, width=13, height=4.6)
     colours = (PALETTE["blue"], PALETTE["orange"], PALETTE["green"], PALETTE["purple"])
     for k, (gamma, beta) in enumerate(layers):
         ax.scatter(gamma, beta, s=40, color=colours[k % 4], edgecolor="black", linewidth=0.3,
                    label=f"layer {k + 1}", zorder=3)  # fmt: skip
     ax.scatter([1], [0], marker="*", s=300, color="black", label="start (1, 0)", zorder=4)
-    ax.set(xlabel="γ", ylabel="β", title="γ and β after training, one dot per unit")
+    ax.set(xlabel="γ", ylabel="β", title=title or "γ and β after training, one dot per unit")
     ax.axhline(0, color="0.5", lw=1)
     ax.legend(loc="upper right", framealpha=0.9, edgecolor="none")
+    if start_linear is None:
+        return fig
     bins = np.linspace(0, 1, 21)
     ax2.hist(start_linear, bins=bins, histtype="step", lw=2.5, color="0.45",
              label="at the start (γ = 1, β = 0)")  # fmt: skip
