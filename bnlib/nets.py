@@ -182,12 +182,14 @@ def fit(config: NetConfig, data, steps: int, *, batch_size: int = 60, threads: i
         dtype=torch.float32) -> torch.nn.Sequential:  # fmt: skip
     """The network ``train`` trains, itself, after ``steps`` SGD steps (in train mode):
     for looking at its parameters, e.g. the learned gamma and beta (``bn_layers``)."""
-    return _train(config, data, steps, (steps,), batch_size, threads, dtype)[0]
+    return _train(config, data, steps, None, batch_size, threads, dtype)[0]
 
 
 def _train(config, data, steps, probe_steps, batch_size, threads, dtype):
-    """(the trained model, its ``Run``): ``train`` and ``fit``."""
-    probe = _check_steps(steps, probe_steps)
+    """(the trained model, its ``Run``): ``train``, and ``fit`` (probe_steps None: no probes,
+    no ``Run``)."""
+    probe = _check_steps(steps, [steps] if probe_steps is None else probe_steps)
+    probe = [] if probe_steps is None else probe
     probe_at, (x, y, xt, yt) = set(probe), _tensors(data, dtype)
     with _threads(threads):
         model = mnist_mlp(config, x.shape[1], int(y.max()) + 1).to(dtype)
@@ -199,7 +201,7 @@ def _train(config, data, steps, probe_steps, batch_size, threads, dtype):
             if step == steps:
                 break
             losses[step] = sgd_step(model, opt, x, y, next(batches))
-    return model.train(), _record(config, probe, rows, losses)
+    return model.train(), (_record(config, probe, rows, losses) if probe else None)
 
 
 def sgd_step(model: torch.nn.Module, opt: torch.optim.Optimizer, x, y, idx) -> float:

@@ -109,13 +109,25 @@ def propagation(depth: int = 20, max_depth: int = 25, width: int = 100, seed: in
 @styled
 def percentiles_over_steps(runs: dict, layer: int = LAYER):
     """The paper's Figure 1 (b, c): a typical unit's 15th/50th/85th input percentiles."""
-    fig, axes = new_figure(1, len(runs), width=5 * len(runs), height=4.4, sharey=True)
+    colors = {title: BN_COLOR[run.config.bn] for title, run in runs.items()}
+    return percentile_panels(
+        runs, layer, colors, "input z of the sigmoid", f" of layer {layer + 1}"
+    )
+
+
+def percentile_panels(runs: dict, layer: int, colors: dict, ylabel: str, where: str = "",
+                      panel_width: float = 5.0, height: float = 4.4):  # fmt: skip
+    """One panel per run (``runs``: title -> a run with ``steps`` and a ``z`` Summary): the
+    15th, 50th and 85th percentiles of the typical unit's input in ``layer`` over training,
+    in ``colors[title]``; the unit is named in the title, followed by ``where``."""
+    fig, axes = new_figure(1, len(runs), width=panel_width * len(runs), height=height,
+                           sharey=True)  # fmt: skip
     for ax, (title, run) in zip(np.atleast_1d(axes), runs.items(), strict=True):
         u = typical_unit(run.z, layer)
         for k, ls in enumerate(PERCENTILE_STYLE):
-            ax.plot(run.steps, run.z.percentiles[:, layer, u, k], ls, color=BN_COLOR[run.config.bn])
-        ax.set(title=f"{title}: unit {u} of layer {layer + 1}", xlabel="training step")
-    np.atleast_1d(axes)[0].set_ylabel("input z of the sigmoid")
+            ax.plot(run.steps, run.z.percentiles[:, layer, u, k], ls, color=colors[title])
+        ax.set(title=f"{title}: unit {u}{where}", xlabel="training step")
+    np.atleast_1d(axes)[0].set_ylabel(ylabel)
     styles = [Line2D([], [], ls=ls, color="0.3") for ls in PERCENTILE_STYLE]
     fig.legend(styles, [f"{p}th percentile" for p in PERCENTILES], loc="outside lower center",
                ncol=3)  # fmt: skip

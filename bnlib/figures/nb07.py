@@ -10,10 +10,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from bnlib.data import load_mnist
+from bnlib.figures.nb01 import percentile_panels
 from bnlib.mlp import mlp
 from bnlib.norms import batch_mates
 from bnlib.runs import batch_size_sweep
-from bnlib.shift import PERCENTILES, layer_drift, typical_unit
+from bnlib.shift import layer_drift
 from bnlib.viz import PALETTE, freeze_layout, hist_outline, new_figure, num, styled
 from bnlib.widgets import Dashboard, choice_slider, register
 
@@ -29,7 +30,6 @@ NORM_STYLE = {  # batch-size sweep
     "group": ("GroupNorm (10 groups)", PALETTE["purple"], "D"),
     None: ("no normalisation", PALETTE["red"], "v"),
 }
-PERCENTILE_STYLE = (":", "-", "--")
 BATCH_SIZES = (2, 4, 16, 64)  # the notebook's sweep
 
 
@@ -50,20 +50,12 @@ def noisy_bn_runs(runs: dict):
     return fig
 
 
-@styled
 def unit_percentiles(runs: dict):
-    """The 15th, 50th and 85th percentiles of a typical layer-3 unit's input, per run."""
-    fig, axes = new_figure(1, len(runs), width=3.4 * len(runs), height=4.0, sharey=True)
-    for ax, (name, run) in zip(np.atleast_1d(axes), runs.items(), strict=True):
-        u = typical_unit(run.z, 0)
-        for k, ls in enumerate(PERCENTILE_STYLE):
-            ax.plot(run.steps, run.z.percentiles[:, 0, u, k], ls, color=RUN_STYLE[name]["color"])
-        ax.set(title=f"{name}: unit {u}", xlabel="training step")
-    np.atleast_1d(axes)[0].set_ylabel("input of a layer-3 sigmoid")
-    styles = [Line2D([], [], ls=ls, color="0.3") for ls in PERCENTILE_STYLE]
-    fig.legend(styles, [f"{p}th percentile" for p in PERCENTILES], loc="outside lower center",
-               ncol=3)  # fmt: skip
-    return fig
+    """The 15th, 50th and 85th percentiles of a typical layer-3 unit's input, per run
+    (the probes record layer 3 only: its index in ``run.z`` is 0)."""
+    colors = {name: RUN_STYLE[name]["color"] for name in runs}
+    return percentile_panels(runs, 0, colors, "input of a layer-3 sigmoid", panel_width=3.4,
+                             height=4.0)  # fmt: skip
 
 
 @styled
