@@ -1,5 +1,6 @@
-"""The Figure 1 benchmark on a few steps: it runs, prints both tables, and its two trainers
-(the plain PyTorch loop and bnlib's stacked trainer) end at the same test accuracies."""
+"""The benchmarks checked. Figure 1 on a few steps: it runs, prints both tables, and its two
+trainers (the plain PyTorch loop and bnlib's stacked trainer) end at the same test accuracies.
+The BN benchmark's numpy floor: it computes batch normalization, forward and backward."""
 
 import re
 import subprocess
@@ -25,3 +26,20 @@ def test_bench_figure1_runs_and_its_trainers_agree():
         fast = [float(a) for a in accs[f"fast {threads}"].split(", ")]
         plain = [float(a) for a in accs[f"plain {threads}"].split(", ")]
         assert max(abs(f - p) for f, p in zip(fast, plain, strict=True)) <= 0.005, (fast, plain)
+
+
+def test_numpy_floor_is_batch_norm():
+    """The BN benchmark's numpy floor computes BN forward + backward (on well-scaled data),
+    so its time is a floor for real work, not for something cheaper."""
+    import numpy as np
+
+    from benchmarks.bench_batchnorm import numpy_floor
+    from bnlib.functional import batch_norm_backward, batch_norm_train
+
+    rng = np.random.default_rng(1)
+    x, dy = (rng.standard_normal((64, 32)) * 3 + 1 for _ in range(2))
+    gamma, beta = rng.standard_normal(32), rng.standard_normal(32)
+    y, cache = batch_norm_train(x, gamma, beta)
+    want = (y, *batch_norm_backward(dy, cache))
+    for got, expected in zip(numpy_floor(x, dy, gamma, beta), want, strict=True):
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
