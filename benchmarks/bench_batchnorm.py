@@ -125,8 +125,11 @@ def main() -> int:
     head = ["shape", "bnlib", f"torch ({threads} threads)", "ratio", "target", ""]
     extra = ["torch (1 thread)", "ratio", "numpy floor", "floor / torch"]
     print(table([*head, *extra], rows))
-    print("\nnumpy floor: the 11 whole-array numpy operations any numpy BN forward + backward "
-          "needs, and nothing else ((N, C) only); floor / torch is the least ratio numpy can reach.")
+    print(
+        "\nnumpy floor: the 11 whole-array numpy operations any numpy BN forward + backward "
+        "needs, and nothing else ((N, C) only);\nfloor / torch is the least ratio numpy "
+        "can reach."
+    )
     return 1 if over else 0
 
 

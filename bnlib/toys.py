@@ -84,6 +84,27 @@ def best_gamma_beta(x, t) -> tuple[np.ndarray, np.ndarray, float]:
     return fitted.std(axis=0), t.mean(axis=0), 0.5 * float(np.sum((t - fitted) ** 2)) / len(t)
 
 
+def angle_to_best(w, x, t) -> np.ndarray:
+    """Degrees between each row w_k of W (K, D) and the best direction for target k.
+
+    The best direction is the least-squares slope of t_k on x (what BN(x w_k) scaled by
+    gamma_k can fit). BN with gamma of either sign fits +w_k and -w_k alike, so the
+    angle is taken between lines: 0 to 90 degrees. Returns (K,).
+    """
+    w, x = np.atleast_2d(np.asarray(w, float)), np.asarray(x, float)
+    t = np.asarray(t, float).reshape(len(x), -1)
+    if w.shape != (t.shape[1], x.shape[1]):
+        raise ValueError(f"expected W of shape {(t.shape[1], x.shape[1])} (got {w.shape})")
+    if not np.all(np.linalg.norm(w, axis=1) > 0):
+        raise ValueError("expected every row of W to be non-zero: a zero row has no direction")
+    coef, *_ = np.linalg.lstsq(np.column_stack([x, np.ones(len(x))]), t, rcond=None)
+    best = coef[:-1].T  # (K, D): each target's slope on x
+    # cos = |w_k . b_k| / (|w_k| |b_k|)
+    norms = np.linalg.norm(w, axis=1) * np.linalg.norm(best, axis=1)
+    cos = np.abs(np.sum(w * best, axis=1)) / norms
+    return np.degrees(np.arccos(np.clip(cos, 0.0, 1.0)))
+
+
 def grid(x, steps: int = 150, margin: float = 0.3) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A steps x steps grid covering the 2-D points x: (xx, yy, points (steps^2, 2))."""
     lo, hi = x.min(axis=0) - margin, x.max(axis=0) + margin

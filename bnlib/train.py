@@ -135,6 +135,19 @@ def evaluate(net, x, t, loss_fn: Callable) -> float:
     return float(loss)
 
 
+def grad_norm(net, x, t, loss_fn: Callable, kind: str = "weight") -> float:
+    """|dl/dp| over every parameter of ``kind`` (KINDS), one training-mode pass on (x, t).
+
+    Nothing is updated; BN normalises with the statistics of x (a mini-batch, or all of it).
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS} (got {kind!r})")
+    x, t = _check_args(x, t, 1.0, 1, 2, ())
+    _, dout = loss_fn(net.train().forward(x), t)
+    net.backward(dout)
+    return float(np.sqrt(sum(np.sum(p.grad**2) for p in net.parameters() if p.kind == kind)))
+
+
 def fit_classifier(
     x, labels, sizes, *, activation: str = "sigmoid", freeze=(), lr: float = 2.0,
     steps: int = 3000, batch_size: int = 64, seed: int = 0, batch_norm: bool = True,

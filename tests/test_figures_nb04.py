@@ -74,10 +74,13 @@ def test_learning_rate_over_two_diverges_with_a_message_in_the_figure(dash, lr):
     assert "DIVERGED" in dash.figure.get_suptitle()
     assert warning[0].axes is loss_axes(dash)  # in the loss panel's top left
     assert loss_axes(dash).get_legend()._loc == 4  # lower right: not on a rising curve
+    named = [t.get_text() for t in loss_axes(dash).get_legend().get_texts()]
+    assert named == ["mini-batch loss", "mini-batch loss, mean of the last 10"]  # what is drawn
     for ax in dash.figure.axes:
         assert ax.get_xlim()[1] == max(dash.shown["steps"], 10)  # zoomed to the steps run
     dash.controls["lr"].value = 0.1
     assert not any("diverged" in t.get_text() for t in shown_texts(dash))
+    assert len(loss_axes(dash).get_legend().get_texts()) == 4  # all data and best: back
 
 
 def test_toy_run_loss_is_the_full_data_loss():

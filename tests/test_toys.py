@@ -5,6 +5,7 @@ import pytest
 
 from bnlib.toys import (
     accuracy,
+    angle_to_best,
     best_gamma_beta,
     disk,
     grid,
@@ -47,6 +48,23 @@ def test_best_gamma_beta_are_the_targets_std_and_mean():
     np.testing.assert_allclose(beta, [2.0, -1.5], atol=0.05)  # Monte Carlo: 5 std errors
     np.testing.assert_allclose(gamma, [3.0, 0.5], rtol=0.03)
     assert loss == pytest.approx(0.5 * 2 * 0.1**2, rel=0.05)  # only the noise is left
+
+
+def test_angle_to_best_is_zero_along_the_targets_slope_and_90_across_it():
+    x, t = shifted_scaled_targets(2000, noise=0.0, seed=0)
+    coef = np.linalg.lstsq(np.column_stack([x, np.ones(len(x))]), t, rcond=None)[0][:2].T
+    np.testing.assert_allclose(angle_to_best(coef, x, t), [0, 0], atol=1e-6)
+    np.testing.assert_allclose(angle_to_best(-3 * coef, x, t), [0, 0], atol=1e-6)  # a line
+    across = coef[:, ::-1] * [1, -1]  # each row turned by 90 degrees
+    np.testing.assert_allclose(angle_to_best(across, x, t), [90, 90], atol=1e-6)
+    turned = np.array([[np.cos(0.5), np.sin(0.5)], [1.0, 0.0]])  # two arbitrary rows
+    u = coef / np.linalg.norm(coef, axis=1, keepdims=True)
+    angle = np.degrees(np.arccos(np.clip(np.abs(np.sum(turned * u, axis=1)), 0, 1)))
+    np.testing.assert_allclose(angle_to_best(turned, x, t), angle)
+    with pytest.raises(ValueError, match=r"expected W of shape \(2, 2\) \(got \(3, 2\)\)"):
+        angle_to_best(np.ones((3, 2)), x, t)
+    with pytest.raises(ValueError, match="expected every row of W to be non-zero"):
+        angle_to_best(np.array([[1.0, 0.0], [0.0, 0.0]]), x, t)
 
 
 def test_grid_covers_the_points():

@@ -8,7 +8,7 @@ from bnlib.layers import BatchNorm1d
 from bnlib.losses import bce_with_logits, mse
 from bnlib.mlp import Linear, Net, mlp
 from bnlib.toys import best_gamma_beta, shifted_scaled_targets, xor
-from bnlib.train import batches, evaluate, fit_classifier, predict_proba, sgd
+from bnlib.train import batches, evaluate, fit_classifier, grad_norm, predict_proba, sgd
 
 
 def toy_net(seed=0):
@@ -148,3 +148,22 @@ def test_predict_proba_is_the_sigmoid_of_the_logit():
     p = predict_proba(net, x)
     assert p.shape == (40,) and np.all((p > 0) & (p < 1))
     np.testing.assert_allclose(p, 1 / (1 + np.exp(-net(x)[:, 0])), rtol=1e-12)
+
+
+def test_grad_norm_is_the_norm_of_the_backward_pass_and_updates_nothing():
+    net = toy_net()
+    w = net.layers[0].weight.copy()
+    got = grad_norm(net, X[:32], T[:32], mse)
+    assert np.array_equal(net.layers[0].weight, w)
+    h = 1e-6  # central differences of the batch loss in each weight
+    num = np.zeros_like(w)
+    for idx in np.ndindex(w.shape):
+        for sign in (1, -1):
+            net.layers[0].weight[idx] = w[idx] + sign * h
+            num[idx] += sign * mse(net.train().forward(X[:32]), T[:32])[0] / (2 * h)
+        net.layers[0].weight[idx] = w[idx]
+    assert got == pytest.approx(np.linalg.norm(num), rel=1e-6)
+    beta = grad_norm(net, X[:32], T[:32], mse, kind="beta")
+    assert beta == pytest.approx(np.linalg.norm((net.forward(X[:32]) - T[:32]).mean(0)), rel=1e-9)
+    with pytest.raises(ValueError, match=r"kind must be one of .* \(got 'w'\)"):
+        grad_norm(net, X, T, mse, kind="w")

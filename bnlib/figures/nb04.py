@@ -121,7 +121,7 @@ def _trajectory_axes(best_gamma, best_beta, best_loss: float, steps: int):
     }  # fmt: skip
     axes[0].set(yscale="log", xlim=(0, steps), xlabel="SGD step",
                 ylabel="loss ½·mean_i ‖y_i − t_i‖²", title="loss")  # fmt: skip
-    axes[0].legend(loc="upper center", ncols=2, framealpha=0.9, edgecolor="none", fontsize=11)
+    _loss_legend(axes[0], list(loss_lines.values()), "upper center")
     lines = {}
     for ax, name, best, lim in (
         (axes[1], "γ", best_gamma, (-1.5, 6)),
@@ -144,6 +144,11 @@ def _trajectory_axes(best_gamma, best_beta, best_loss: float, steps: int):
     return fig, axes, loss_lines, lines
 
 
+def _loss_legend(ax, handles, loc: str) -> None:
+    """The loss panel's legend, naming only the lines that are drawn."""
+    ax.legend(handles=handles, loc=loc, ncols=2, framealpha=0.9, edgecolor="none", fontsize=11)
+
+
 def _draw(result: TrainResult, final_loss: float, loss_lines, lines, axes) -> None:
     """Set the lines' data and the loss axis' range; on divergence, zoom the step axis to
     the steps run and move the loss legend to where a rising curve is not."""
@@ -153,13 +158,14 @@ def _draw(result: TrainResult, final_loss: float, loss_lines, lines, axes) -> No
     loss_lines["smooth"].set_data(steps, smooth)
     loss_lines["full"].set_ydata([final_loss, final_loss])
     finite = loss[np.isfinite(loss)]
-    if result.diverged:  # a rising curve: the message goes top left, the legend bottom right
+    if result.diverged:  # a rising curve: the message goes top left, the legend bottom right;
+        # no loss over all data, and the best loss is far below the axis: not in the legend
         axes[0].set_ylim(finite.min() / 2, finite.max() * 2)
-        axes[0].get_legend().set_loc("lower right")
+        _loss_legend(axes[0], [loss_lines["batch"], loss_lines["smooth"]], "lower right")
     else:  # keep the top third of the (log) axis free for the legend
         lo, hi = min(finite.min(), loss_lines["best"].get_ydata()[0]) / 2, finite.max() * 2
         axes[0].set_ylim(lo, hi * (hi / lo) ** 0.5)
-        axes[0].get_legend().set_loc("upper center")
+        _loss_legend(axes[0], list(loss_lines.values()), "upper center")
     t = np.arange(len(result.gamma[0]))
     for (name, k), line in lines.items():
         line.set_data(t, (result.gamma if name == "γ" else result.beta)[0][:, k])
