@@ -138,7 +138,10 @@ def ema_tracking(steps: int = 600, seed: int = 0) -> Dashboard:
     best_marker = ax_e.plot([], [], "v", ms=11, color="k", label="lowest total")[0]
     now = ax_e.axvline(0.1, color=PALETTE["red"], lw=1)
     ax_e.set(xscale="log", yscale="log", xlim=(1e-3, 1), ylim=(5e-3, 30))
-    ax_e.set(xlabel="momentum (PyTorch convention)", ylabel="expected error (formula)")
+    ax_e.set(
+        xlabel="momentum (PyTorch convention)",
+        ylabel=f"expected error of running_mean\nafter {steps} steps (formula)",
+    )
     decades = [1e-3, 1e-2, 1e-1, 1.0]  # plain labels: log-scale mathtext ticks are slow to redraw
     ax_e.set_xticks(decades, ["0.001", "0.01", "0.1", "1"])
     ax_e.set_yticks([*decades[1:], 10.0], ["0.01", "0.1", "1", "10"])
