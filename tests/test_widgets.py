@@ -72,3 +72,14 @@ def test_scale_shift_eps_shows_gamma_sigma_over_sqrt_sigma2_plus_eps(sigma, eps)
     assert dash.shown["mean"] == pytest.approx(-1.0, abs=1e-9)
     assert dash.shown["std"] == pytest.approx(2.0 * sigma / np.sqrt(sigma**2 + eps), rel=1e-6)
     assert dash.shown["predicted_std"] == pytest.approx(dash.shown["std"], rel=1e-6)
+
+
+def test_scale_shift_eps_says_when_the_input_is_off_scale():
+    dash = REGISTRY["nb02.scale_shift_eps"]()
+    note = next(t for t in dash.figure.axes[0].texts if getattr(t, "arrow_patch", None))
+    assert not dash.shown["input_off_scale"] and not note.get_visible()  # sigma = 1: in view
+    dash.controls["sigma"].value = 0.003  # 2,000 values within 0.2 of 3: a spike
+    assert dash.shown["input_off_scale"] and note.get_visible()
+    head, span = note.get_text().split("\nwithin ")
+    lo, hi = (float(v) for v in span.split(" … "))
+    assert head == "input off scale: all 2000 values" and lo < 3 < hi and hi - lo < 0.05

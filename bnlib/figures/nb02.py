@@ -56,8 +56,13 @@ def scale_shift_eps(m: int = 2000, seed: int = 0) -> Dashboard:
     (before,) = ax.plot([], [], color="0.55", ls="--", lw=1.5, label="input x = 3 + σ·z")
     (line,) = ax.plot([], [], color=PALETTE["orange"], label="output y = γ·x̂ + β")
     text = ax.text(0.02, 0.95, "", transform=ax.transAxes, va="top", family="monospace")
-    ax.set(xlim=(-8, 10), ylim=(0, 1.45), xlabel=f"value (one feature, m = {m})", ylabel="density")
+    top = 1.45
+    ax.set(xlim=(-8, 10), ylim=(0, top), xlabel=f"value (one feature, m = {m})", ylabel="density")
     ax.legend(loc="upper right", frameon=False)
+    # a narrow input is a spike far above the axis: say so instead of showing its cut-off sides
+    arrow = {"arrowstyle": "->", "color": "0.3"}
+    off_scale = ax.annotate("", xy=(3.0, top), xytext=(3.5, 0.9), fontsize=11, va="top",
+                            color="0.3", arrowprops=arrow)  # fmt: skip
 
     def update(gamma: float, beta: float, eps: float, sigma: float) -> dict:
         x = 3.0 + sigma * z  # the feature before BN: mean 3, std sigma
@@ -66,10 +71,15 @@ def scale_shift_eps(m: int = 2000, seed: int = 0) -> Dashboard:
         predicted_std = gamma * sigma / np.sqrt(sigma**2 + eps)  # gamma * sqrt(var / (var + eps))
         before.set_data(*hist_outline(x[:, 0], bins))
         line.set_data(*hist_outline(y, bins))
+        spike = bool(before.get_ydata().max() > top)  # the input's density leaves the axis
+        off_scale.set_visible(spike)
+        off_scale.set_text(f"input off scale: all {m} values\nwithin {num(x.min(), 4)} … "
+                           f"{num(x.max(), 4)}")  # fmt: skip
         shown = {
             "mean": float(y.mean()),
             "std": float(y.std()),
             "predicted_std": float(predicted_std),
+            "input_off_scale": spike,
         }
         text.set_text(
             f"mean(y) = {num(shown['mean'])}   (β = {num(beta)})\n"
