@@ -6,6 +6,7 @@ numpy only. Runs are ``bnlib.nets.Run`` records (anything with their fields):
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -40,6 +41,29 @@ def fewer_steps(base: float | None, other: float | None) -> float:
     if base <= 0 or other <= 0:
         raise ValueError(f"expected step counts > 0 (got {base} and {other})")
     return float(base) / float(other)
+
+
+def rounding_range(base: float, other: float, unit: float) -> tuple[float, float]:
+    """The smallest and largest ``base / other`` when both counts were rounded to the nearest
+    ``unit``: each stands for anything within half a unit of it."""
+    half = 0.5 * unit
+    if not (unit > 0 and other - half > 0):
+        raise ValueError(f"expected unit > 0 and counts above half a unit (got {base}, {other}, "
+                         f"unit {unit})")  # fmt: skip
+    # smallest: the smallest numerator over the largest denominator; largest: the reverse
+    return (base - half) / (other + half), (base + half) / (other - half)
+
+
+def sign_test(differences) -> float:
+    """One-sided sign test: the chance of at least as many positive ``differences`` as seen,
+    were each one's sign a fair coin flip (zeros carry no sign and are dropped)."""
+    d = np.asarray(differences, dtype=float)
+    d = d[d != 0]
+    if not d.size or not np.all(np.isfinite(d)):
+        raise ValueError(f"expected finite differences, not all zero (got {differences!r})")
+    n, k = d.size, int(np.sum(d > 0))
+    # P(K >= k) for K ~ Binomial(n, 1/2)
+    return sum(math.comb(n, j) for j in range(k, n + 1)) / 2**n
 
 
 class Band(NamedTuple):

@@ -9,20 +9,25 @@ from bnlib.paper import fewer_steps
 from tests.test_paper import fake_run
 
 
-def test_the_table_exercise_brackets_the_papers_14_times_and_the_ratio_of_the_rounded_values():
-    lo, hi = ex.fewer_steps_x5.reference()
-    assert lo < 31.0 / 2.1 < hi and int(lo) == 14  # the paper's "14 times" is in the range
-    assert (lo, hi) == pytest.approx((30.95 / 2.15, 31.05 / 2.05))
-    assert ex.fewer_steps_x5.check(np.array([14.4, 15.1]))  # one decimal is enough
-    assert ex.fewer_steps_x5.check(np.array([14.8, 14.8])).status == FAIL  # the rounded values
-    assert ex.fewer_steps_x5.check(14.8).status == FAIL
+def test_the_table_exercise_asks_for_bn_x30s_range_one_decimal_enough():
+    lo, hi = ex.fewer_steps_x30.reference()
+    assert (lo, hi) == pytest.approx((30.95 / 2.75, 31.05 / 2.65))
+    assert lo < 31.0 / 2.7 < hi
+    assert ex.fewer_steps_x30.check(np.array([11.3, 11.7]))  # one decimal is enough
+    assert ex.fewer_steps_x30.check(np.array([11.5, 11.5])).status == FAIL  # the rounded values
+    assert ex.fewer_steps_x30.check(np.array([14.4, 15.1])).status == FAIL  # BN-x5's, the example
+    assert ex.fewer_steps_x30.check(11.5).status == FAIL
 
 
 def test_sigmoid_shrink_is_what_the_layers_do_at_init_and_a_quarter_of_the_weight_scale():
-    ref = ex.sigmoid_shrink.reference()
-    assert ref == pytest.approx(0.01 * 10 * 0.25, rel=0.03)
-    assert ex.sigmoid_shrink.check(0.1).status == FAIL  # forgetting the sigmoid's slope
-    assert ex._shrink_reference(seed=1) == pytest.approx(ref, rel=0.03)  # not one draw's luck
+    for std, width in ex.sigmoid_shrink.cases:
+        ref = ex.sigmoid_shrink.reference(std, width)
+        assert ref == pytest.approx(0.25 * std * np.sqrt(width), rel=0.03)  # the derivation
+    ref = ex.sigmoid_shrink.reference(0.01, 100)
+    assert ex._shrink_reference(0.01, 100, seed=1) == pytest.approx(ref, rel=0.03)  # not luck
+    assert ex.sigmoid_shrink.check(ex._shrink_solution)
+    assert ex.sigmoid_shrink.check(lambda std, width: std * np.sqrt(width)).status == FAIL  # slope
+    assert ex.sigmoid_shrink.check(lambda std, width: 0.025).status == FAIL  # the printed number
 
 
 def test_steps_to_target_agrees_with_run_steps_to():
@@ -38,9 +43,15 @@ def minus_one_for_never(steps, accuracy, target):  # the old convention: now wro
     return int(steps[np.argmax(hit)]) if hit.any() else -1
 
 
-def test_steps_to_target_wants_none_for_never():
+def strictly_above(steps, accuracy, target):  # > instead of >=: misses a target hit exactly
+    hit = np.asarray(accuracy) > target
+    return int(steps[np.argmax(hit)]) if hit.any() else None
+
+
+def test_steps_to_target_wants_none_for_never_and_counts_equality_as_reached():
     assert ex.steps_to_target.check(ex._steps_to_solution)
     assert ex.steps_to_target.check(minus_one_for_never).status == FAIL
+    assert ex.steps_to_target.check(strictly_above).status == FAIL
 
 
 def test_paired_exercise_matches_paper_paired_differences():

@@ -1,5 +1,7 @@
 """06's figures and tables (Figure 1, depth, the gap): what they show is what the runs hold."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -43,6 +45,21 @@ def test_movement_table_gives_median_and_range_of_paper_movement():
     assert rows[2].startswith("with BN") and want in rows[2]
 
 
+def test_movement_table_until_an_accuracy_compares_at_the_same_progress():
+    runs = fig1_runs()  # without BN reaches 85% at step 30, with BN at step 20
+    rows = f.movement_table(runs, windows=((0, 10),), until=0.85).splitlines()
+    assert len(rows) == 1 + 2 * 2 + 1
+    without = np.stack([movement(r, 2, 0, 30) for r in runs[:3]])  # (S, 3)
+    with_bn = np.stack([movement(r, 2, 0, 20) for r in runs[3:]])
+    assert rows[2].startswith("without BN") and "0 to 85%" in rows[2]
+    assert f.med_range(without[:, 1], lambda v: f.num(v, 2)) in rows[2]
+    assert rows[4].startswith("with BN") and "0 to 85%" in rows[4]
+    assert f.med_range(with_bn[:, 2], lambda v: f.num(v, 2)) in rows[4]
+    assert rows[-1].endswith("step 30 without BN, 20 with BN")
+    never = f.movement_table(runs, windows=(), until=0.99).splitlines()
+    assert never[1].split()[-3:] == ["—"] * 3 and "step — without BN" in never[-1]
+
+
 def test_input_levels_name_the_median_input_and_the_lowest_15th_percentile():
     runs = fig1_runs()
     rows = f.input_levels(runs, at=(10, 40)).splitlines()
@@ -78,9 +95,31 @@ def test_depth_figure_and_table():
                                [f.sigma_b(runs[3], 0, i) for i in range(3)])  # fmt: skip
     hollow = fig.axes[1].lines[-1]  # the runs without BN, float32, at step 0
     np.testing.assert_allclose(hollow.get_ydata(), [f.sigma_b(runs[0]), f.sigma_b(runs[2])])
+    np.testing.assert_allclose(hollow.get_xdata(), [2, 3])  # each network at its last layer
+    assert hollow.get_label().startswith("without BN, std 0.01: the trained 2, 3-layer networks")
+    assert "each at its last hidden layer" in hollow.get_label()
     rows = f.depth_table(runs, at=(10, 40)).splitlines()
-    assert rows[1].split()[:5] == ["2", "without", "BN", "10.0%", "90.0%"]
-    assert rows[1].split()[5] == "40" and rows[3].split()[5] == "never"
+    assert rows[1].split()[:7] == ["2", "without", "BN", "std", "0.01", "10.0%", "90.0%"]
+    assert rows[1].split()[7] == "40" and rows[3].split()[7] == "never"
+
+
+def test_depth_figure_and_table_tell_xavier_from_the_small_init():
+    xavier = fake_run([0.1] * P, depth=3, p=P)
+    xavier.config = dataclasses.replace(xavier.config, init="xavier")
+    runs = [fake_run([0.1] * 4 + [0.5], depth=3, p=P), xavier]
+    fig = f.depth_figure(runs, {})
+    labels = [line.get_label() for line in fig.axes[0].lines]
+    assert labels[:2] == ["without BN, 3 layers", "without BN, 3 layers, Xavier"]
+    assert fig.axes[0].lines[1].get_color() == f.PALETTE["green"]
+    small, big = fig.axes[1].lines  # one hollow marker per init
+    assert small.get_label() == (
+        "without BN, std 0.01: the trained 3-layer network,\nat its last hidden layer, float32"
+    )
+    assert big.get_label().startswith("without BN, Xavier: the trained 3-layer network,")
+    assert big.get_color() == f.PALETTE["green"]
+    rows = f.depth_table(runs, at=(40,)).splitlines()
+    assert rows[1].split()[3:6] == ["std", "0.01", "50.0%"] and rows[2].split()[3:5] == [
+        "Xavier", "10.0%"]  # fmt: skip
 
 
 def gap_runs():
@@ -107,10 +146,15 @@ def test_gap_table_compares_at_matched_fit():
 
 
 def test_end_gap_table_takes_the_median_of_per_seed_gaps():
-    rows = f.end_gap_table(gap_runs()).splitlines()
+    runs = gap_runs()
+    for k, r in enumerate(runs):  # loss gap 0.3 without BN; with BN 0.2, but 0.4 in seed 2
+        r.train_set_loss = np.full(P, 0.1)
+        r.test_loss = np.full(P, 0.4 if k < 3 else 0.5 if k == 5 else 0.3)
+    rows = f.end_gap_table(runs).splitlines()
     assert rows[1].split()[2:5] == ["96.0%", "91.0%", "5.0"]
     assert rows[2].split()[2:5] == ["97.0%", "93.0%", "4.0"]
-    assert rows[3] == "the gap is larger with BN in 0 of 3 seeds"
+    assert rows[1].split()[-1] == "0.300" and rows[2].split()[-1] == "0.200"
+    assert rows[3] == "the gap is larger with BN in 0 of 3 seeds in accuracy, in 1 of 3 in loss"
 
 
 @pytest.mark.parametrize(

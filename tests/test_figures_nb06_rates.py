@@ -49,7 +49,7 @@ def test_variants_table_counts_seeds_and_reports_fewer_steps_by_seed():
     runs = sweep(0) + sweep(1)
     base = [r for r in runs if not r.config.bn and r.config.lr == 3.0]
     lines = f.variants_table(runs, base).splitlines()[1:]
-    rows = {(r[:11].strip(), r[11:34].strip()): r for r in lines}  # (BN, learning rate)
+    rows = {(r[:11].strip(), r[11:46].strip()): r for r in lines}  # (BN, learning rate)
     x5 = rows["with BN", "×5"].split()
     ratio = fewer_steps_by_seed(base, [r for r in runs if r.config.lr == 15.0 and r.config.bn])
     assert x5[-1] == f.med_range(ratio) == "4.0" and x5[-2] == "10"  # 0.91 at 10 against 40
@@ -57,6 +57,20 @@ def test_variants_table_counts_seeds_and_reports_fewer_steps_by_seed():
     assert "0 of 2" in x30 and "never" in x30 and x30.split()[-1] == "—"
     split = rows["with BN", "×30 before BN, ×1 rest"]
     assert "2 of 2" in split and split.split()[-1] == "2.0"  # 0.91 at step 20 against 40
+
+
+def test_variants_table_tags_shorter_runs_and_explains_fractions():
+    runs = sweep(0)
+    short = fake_run([0.1, 0.1, 0.1], bn=True, lr=90.0, p=3)  # 20 steps, not 40
+    runs = [r for r in runs if not (r.config.bn and r.config.lr == 90.0)] + [short]
+    runs.append(run([0.1, 0.5, 0.85, 0.91, 0.92], 5.0))  # without BN at 5: x5/3
+    lines = f.variants_table(runs, runs[:1]).splitlines()
+    x30 = next(r for r in lines if "×30 (20 steps)" in r)
+    assert x30.startswith("with BN") and "never" in x30
+    assert lines[-2:] == ["×5/3: the rate 5, 5/3 of the base 3",
+                          "(20 steps): trained 20 steps only: the accuracy is at step 20, and "
+                          "'never' means not by step 20"]  # fmt: skip
+    assert not any("steps)" in r for r in f.variants_table(sweep(0), sweep(0)[:1]).splitlines())
 
 
 def test_variants_figure_puts_never_right_of_the_last_step():

@@ -36,6 +36,32 @@ def test_the_quoted_table_says_14_times_fewer_steps():
     assert max(r.max_acc for r in paper.IMAGENET) == rows["BN-x30"].max_acc == 0.748
 
 
+def test_rounding_range_puts_the_papers_14_below_what_the_table_allows():
+    lo, hi = paper.rounding_range(31.0e6, 2.1e6, unit=0.1e6)
+    assert (lo, hi) == pytest.approx((30.95 / 2.15, 31.05 / 2.05))
+    assert 14 < lo < 31.0 / 2.1 < hi < 15.2  # "14 times": below the range, 14.8 rounded down
+
+
+@given(st.floats(1.0, 1e3), st.floats(1.0, 1e3), st.floats(0.01, 1.0))
+def test_rounding_range_brackets_every_pair_of_counts_that_round_to_the_table(base, other, unit):
+    lo, hi = paper.rounding_range(base, other, unit)
+    for db in (-0.5, 0.0, 0.49):
+        for do in (-0.49, 0.0, 0.5):
+            ratio = (base + db * unit) / (other + do * unit)
+            assert lo * (1 - 1e-12) <= ratio <= hi * (1 + 1e-12)
+
+
+def test_sign_test_is_the_binomial_tail_and_drops_ties():
+    from scipy.stats import binomtest
+
+    assert paper.sign_test([0.8, 3.1, 2.4, 2.9, 2.8]) == 0.5**5
+    for d in ([1, 2, -1, 3, 4], [1, -1], [-1, -2, -3], [1, 2, 0, 0]):
+        k, n = sum(v > 0 for v in d), sum(v != 0 for v in d)
+        want = binomtest(k, n, 0.5, alternative="greater").pvalue
+        assert paper.sign_test(d) == pytest.approx(want)
+    assert paper.sign_test([1, 2, 0, 0]) == 0.25  # two signs, not four
+
+
 @given(arrays(float, st.tuples(st.integers(1, 6), st.integers(1, 8)),
               elements=st.floats(-1e6, 1e6)))  # fmt: skip
 def test_band_brackets_the_median(curves):
@@ -107,7 +133,11 @@ def test_at_fit_compares_at_the_first_probe_that_fits_well_enough():
      (lambda: paper.fewer_steps(0, 5), "expected step counts > 0 (got 0 and 5)"),
      (lambda: paper.movement(fake_run([0.1] * 4), 2, 30, 10), "expected probed steps start < stop (got 30 and 10; probed: 0..30)"),
      (lambda: paper.movement(fake_run([0.1] * 4), 2, 5, 30), "(got 5 and 30; probed: 0..30)"),
-     (lambda: paper.fewer_steps_by_seed([fake_run([0.1])], []), "expected one baseline per run (got 1 and 0)")],
+     (lambda: paper.fewer_steps_by_seed([fake_run([0.1])], []), "expected one baseline per run (got 1 and 0)"),
+     (lambda: paper.sign_test([0.0, 0.0]), "expected finite differences, not all zero (got [0.0, 0.0])"),
+     (lambda: paper.sign_test([1.0, np.nan]), "expected finite differences, not all zero"),
+     (lambda: paper.rounding_range(31.0, 0.04, 0.1), "expected unit > 0 and counts above half a unit (got 31.0, 0.04, unit 0.1)"),
+     (lambda: paper.rounding_range(31.0, 2.1, 0.0), "expected unit > 0")],
 )  # fmt: skip
 def test_bad_input(call, says):
     with pytest.raises(ValueError, match=re.escape(says)):

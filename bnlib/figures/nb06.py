@@ -10,7 +10,7 @@ from matplotlib.lines import Line2D
 
 from bnlib.figures.nb01 import BN_COLOR, BN_LABEL, PERCENTILE_STYLE
 from bnlib.paper import at_fit, gap, movement, percentile_bands, seed_band, typical_percentiles
-from bnlib.shift import PERCENTILES
+from bnlib.shift import PERCENTILES, SMALL_STD
 from bnlib.viz import PALETTE, new_figure, num, styled
 
 LAYER = 2  # the last hidden layer (0-based), as in the paper's Figure 1
@@ -101,15 +101,30 @@ def percentile_band_panels(runs, layer: int = LAYER):
     return fig
 
 
-def movement_table(runs, windows=((200, 1000), (1000, 2000)), layer: int = LAYER) -> str:
+def movement_table(runs, windows=((200, 1000), (1000, 2000)), layer: int = LAYER,
+                   until: float | None = None) -> str:  # fmt: skip
     """How far the typical unit's percentiles move within each window of steps
-    (``bnlib.paper.movement``): median and range over the seeds, without and with BN."""
-    rows = [f"{'':11}{'steps':>12}" + "".join(f"{f'{p}th percentile':>19}" for p in PERCENTILES)]
+    (``bnlib.paper.movement``): median and range over the seeds, without and with BN. With
+    ``until``, one more window per network: from step 0 to its first probe with test accuracy
+    >= ``until`` (the same progress, not the same steps), and a last line with those steps."""
+    rows = [f"{'':11}{'steps':>14}" + "".join(f"{f'{p}th percentile':>19}" for p in PERCENTILES)]
+    reach = []
     for bn, group in enumerate(split_bn(runs)):
-        for a, b in windows:
-            moved = np.stack([movement(r, layer, a, b) for r in group])  # (S, 3)
-            cells = "".join(f"{med_range(moved[:, k], lambda v: num(v, 2)):>19}" for k in range(3))
-            rows.append(f"{BN_LABEL[bn]:11}{f'{a:,}–{b:,}':>12}{cells}")
+        spans = [[w] * len(group) for w in windows]  # per window, each run's (start, stop)
+        if until is not None:
+            stops = [r.steps_to(until) for r in group]
+            spans.append([(0, s) for s in stops])
+            at = med_range([np.nan if s is None else s for s in stops], steps_text)
+            reach.append(f"{at} {BN_LABEL[bn]}")
+        for k, span in enumerate(spans):
+            moved = np.stack([np.full(3, np.nan) if b is None else movement(r, layer, a, b)
+                              for r, (a, b) in zip(group, span, strict=True)])  # fmt: skip
+            name = f"{span[0][0]:,}–{span[0][1]:,}" if k < len(windows) else f"0 to {pct(until)}"
+            cells = "".join(f"{med_range(moved[:, j], lambda v: num(v, 2)):>19}" for j in range(3))
+            rows.append(f"{BN_LABEL[bn]:11}{name:>14}{cells}")
+    if until is not None:
+        rows.append(f"'0 to {pct(until)}': from step 0 to the first probe with test accuracy >= "
+                    f"{pct(until)}, step {', '.join(reach)}")  # fmt: skip
     return "\n".join(rows)
 
 
@@ -148,18 +163,26 @@ def sigma_b(run, probe: int = 0, layer: int = -1) -> float:
 
 
 DEPTH_STYLE = {2: "-.", 3: "-", 4: "--", 6: ":"}
+INIT_NAME = {"gaussian": f"std {SMALL_STD:g}", "xavier": "Xavier", "he": "He"}
+
+
+def _color(config) -> str:
+    """Blue with BN; without BN orange, or green for Xavier's init (as ``init_signal``)."""
+    return PALETTE["green"] if config.init == "xavier" else BN_COLOR[config.bn]
 
 
 @styled
 def depth_figure(runs, signal: dict):
-    """Left: test accuracy over training for each depth, without and with BN. Right: sigma_B of
-    each hidden layer's input at step 0: ``signal`` {label: (colour, sigma_B per layer)},
-    computed in float64, and the runs' own values in float32 (hollow markers)."""
-    fig, (ax_a, ax_s) = new_figure(1, 2, width=11, height=4.8)
-    for r in sorted(runs, key=lambda r: (r.config.bn, r.config.depth)):
-        d, bn = r.config.depth, r.config.bn
-        ax_a.plot(r.steps, 100 * r.test_acc, DEPTH_STYLE.get(d, "-"), color=BN_COLOR[bn],
-                  label=f"{BN_LABEL[bn]}, {d} layers")  # fmt: skip
+    """Left: test accuracy over training for each depth (and init), without and with BN. Right:
+    sigma_B at step 0 of each hidden layer's input over the test digits: ``signal`` {label:
+    (colour, sigma_B per layer)}, computed in float64; the deepest BN run's layers; and each run
+    without BN at its last hidden layer, in float32 (hollow markers, one per network)."""
+    fig, (ax_a, ax_s) = new_figure(1, 2, width=11, height=5.2)
+    order = sorted(runs, key=lambda r: (r.config.bn, r.config.init != "gaussian", r.config.depth))
+    for r in order:
+        c, init = r.config, "" if r.config.init == "gaussian" else f", {INIT_NAME[r.config.init]}"
+        ax_a.plot(r.steps, 100 * r.test_acc, DEPTH_STYLE.get(c.depth, "-"), color=_color(c),
+                  label=f"{BN_LABEL[c.bn]}, {c.depth} layers{init}")  # fmt: skip
     ax_a.axhline(10, ls=":", color="0.4", lw=1, label="chance (10%)")
     end = max(r.steps[-1] for r in runs)
     ax_a.set(xlabel="training step", ylabel="test accuracy (%)", ylim=(0, 100), xlim=(0, end),
@@ -170,13 +193,21 @@ def depth_figure(runs, signal: dict):
     deepest = max((r for r in runs if r.config.bn), key=lambda r: r.config.depth, default=None)
     if deepest is not None:  # BN's output has sigma 1 (gamma = 1 at step 0), however deep
         depth = np.arange(1, deepest.config.depth + 1)
+        label = f"with BN: the trained {deepest.config.depth}-layer network, float32"
         ax_s.plot(depth, [sigma_b(deepest, 0, i) for i in depth - 1], "o-", color=BN_COLOR[True],
-                  label="with BN, the runs, float32")  # fmt: skip
-    float32 = [(r.config.depth, sigma_b(r)) for r in runs if not r.config.bn]
-    ax_s.plot(*zip(*float32, strict=True), "o", ms=12, mfc="none", mew=2,
-              color=BN_COLOR[False], label="the runs, in float32")  # fmt: skip
+                  label=label)  # fmt: skip
+    for init in INIT_NAME:  # the runs without BN: one marker per network, at its last layer
+        mine = [r for r in order if not r.config.bn and r.config.init == init]
+        if not mine:
+            continue
+        depths = ", ".join(str(r.config.depth) for r in mine)
+        which = "networks,\neach " if len(mine) > 1 else "network,\n"
+        ax_s.plot([r.config.depth for r in mine], [sigma_b(r) for r in mine], "o", ms=12,
+                  mfc="none", mew=2, color=_color(mine[0].config),
+                  label=f"without BN, {INIT_NAME[init]}: the trained {depths}-layer {which}"
+                        "at its last hidden layer, float32")  # fmt: skip
     ax_s.set(yscale="log", xlabel="hidden layer", title="signal at step 0",
-             ylabel="$\\sigma_B$ of the layer's input\n(spread across digits)")  # fmt: skip
+             ylabel="$\\sigma_B$ of the layer's input\n(spread over the test digits)")  # fmt: skip
     ax_s.legend(loc="upper left", bbox_to_anchor=(0, -0.18), ncol=1, fontsize=11)
     return fig
 
@@ -185,12 +216,14 @@ def depth_table(runs, target: float = TARGET, at=(1000, 2000)) -> str:
     """Per network: accuracy at some steps, steps to ``target``, and sigma_B of the last hidden
     layer's input at step 0 and at the end (float32, as trained)."""
     head = "".join(f"{f'step {s:,}':>11}" for s in at)
-    rows = [f"{'layers':>6}  {'':11}{head}{f'to {pct(target)}':>9}{'σ_B at 0':>10}{'at end':>9}"]
-    for r in sorted(runs, key=lambda r: (r.config.depth, r.config.bn)):
+    rows = [f"{'layers':>6}  {'':11}{'init':<9}{head}{f'to {pct(target)}':>9}{'σ_B at 0':>10}"
+            f"{'at end':>9}"]  # fmt: skip
+    for r in sorted(runs, key=lambda r: (r.config.depth, r.config.bn, r.config.init)):
         accs = "".join(f"{num(100 * r.test_acc[list(r.steps).index(s)], 1) + '%':>11}" for s in at)
         hit = r.steps_to(target)
         sig = f"{sigma_b(r):>10.2g}{sigma_b(r, -1):>9.2g}"
-        rows.append(f"{r.config.depth:>6}  {BN_LABEL[r.config.bn]:11}{accs}"
+        rows.append(f"{r.config.depth:>6}  {BN_LABEL[r.config.bn]:11}"
+                    f"{INIT_NAME[r.config.init]:<9}{accs}"
                     f"{steps_text(hit) if hit else 'never':>9}{sig}")  # fmt: skip
     return "\n".join(rows)
 
@@ -258,7 +291,7 @@ def gap_table(runs, fit: float = FIT) -> str:
 def end_gap_table(runs) -> str:
     """At the end, median over the seeds: accuracy and loss on training images and on test
     images, and the median of the per-seed gaps (not the difference of the medians); in how many
-    seeds BN's gap is the larger."""
+    seeds BN's gap is the larger, in accuracy and in loss."""
     rows = [f"{'':11}{'training acc':>14}{'test acc':>11}{'gap':>8}{'training loss':>15}"
             f"{'test loss':>11}{'gap':>8}"]  # fmt: skip
     for bn, group in enumerate(split_bn(runs)):
@@ -268,8 +301,12 @@ def end_gap_table(runs) -> str:
         ga, gl = np.median(cols[0] - cols[1]), np.median(cols[3] - cols[2])
         accs = f"{num(100 * fa, 1) + '%':>14}{num(100 * ta, 1) + '%':>11}{num(100 * ga, 1):>8}"
         rows.append(f"{BN_LABEL[bn]:11}{accs}{num(fl, 3):>15}{num(tl, 3):>11}{num(gl, 3):>8}")
-    g = np.array([[gap(a)[-1], gap(b)[-1]] for a, b in zip(*split_bn(runs), strict=True)])
-    rows.append(f"the gap is larger with BN in {int(np.sum(g[:, 1] > g[:, 0]))} of {len(g)} seeds")
+    pairs = list(zip(*split_bn(runs), strict=True))
+    g = np.array([[gap(a)[-1], gap(b)[-1]] for a, b in pairs])  # (S, 2): without, with BN
+    loss = np.array([[r.test_loss[-1] - r.train_set_loss[-1] for r in ab] for ab in pairs])
+    larger = [int(np.sum(x[:, 1] > x[:, 0])) for x in (g, loss)]
+    rows.append(f"the gap is larger with BN in {larger[0]} of {len(g)} seeds in accuracy, "
+                f"in {larger[1]} of {len(g)} in loss")  # fmt: skip
     return "\n".join(rows)
 
 
@@ -277,7 +314,7 @@ def init_signal(x, depth: int = 6, seed: int = 0) -> dict:
     """sigma_B of each hidden layer's input at step 0 without BN, in float64, for the paper's
     small Gaussian init (std 0.01) and for Xavier's, from digits ``x`` (N, 784): the
     ``signal`` of ``depth_figure``, {label: (colour, (depth,) array)}."""
-    from bnlib.shift import SMALL_STD, propagate, unit_weights
+    from bnlib.shift import propagate, unit_weights
 
     weights = unit_weights((x.shape[1],) + (100,) * depth, seed)
     x = np.asarray(x, dtype=np.float64)

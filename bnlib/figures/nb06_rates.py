@@ -55,14 +55,23 @@ def _targets(group, baselines) -> list:
     return [base[r.config.seed] for r in group]
 
 
+def _short(group, end: int) -> str:
+    """The tag " (200 steps)" for a group trained for fewer steps than ``end``, else ""."""
+    return "" if group[0].steps[-1] == end else f" ({group[0].steps[-1]:,} steps)"
+
+
 def variants_table(runs, baselines, base_lr: float = BASE_LR) -> str:
     """Per variant, over its seeds: how many train, the test accuracy at the end, the steps to
     the target (seed by seed, the best accuracy of that seed's baseline, as the paper's 72.2%
     is Inception's best) and how many times fewer than the baseline: median (range). A "*"
-    marks steps over fewer runs than train: some never reach the target."""
-    rows = [f"{'':11}{'learning rate':<23}{'trains':>7}{'accuracy (%)':>18}"
+    marks steps over fewer runs than train: some never reach the target. Variants trained for
+    fewer steps than the longest are tagged, e.g. "(200 steps)", and a last line says so."""
+    rows = [f"{'':11}{'learning rate':<35}{'trains':>7}{'accuracy (%)':>18}"
             f"{'steps to target':>21}{'times fewer':>14}"]  # fmt: skip
+    end, short, fractions = max(r.steps[-1] for r in runs), set(), {}
     for (bn, label), group in variants(runs, base_lr).items():
+        if "/" in label and group[0].config.lr_invariant is None:
+            fractions[label] = group[0].config.lr
         bases = _targets(group, baselines)
         ok = sum(not broken(r) for r in group)
         acc = med_range([100 * r.test_acc[-1] for r in group])
@@ -71,8 +80,16 @@ def variants_table(runs, baselines, base_lr: float = BASE_LR) -> str:
         reach = med_range(reached, steps_text) if reached else "never"
         reach += "*" if reached and len(reached) < ok else ""
         ratio = med_range(fewer_steps_by_seed(bases, group))
-        rows.append(f"{BN_LABEL[bn]:11}{label:<23}{f'{ok} of {len(group)}':>7}{acc:>18}"
+        tag = _short(group, end)
+        if tag:
+            short.add(group[0].steps[-1])
+        rows.append(f"{BN_LABEL[bn]:11}{label + tag:<35}{f'{ok} of {len(group)}':>7}{acc:>18}"
                     f"{reach:>21}{ratio:>14}")  # fmt: skip
+    for label, lr in fractions.items():
+        rows.append(f"{label}: the rate {lr:g}, {label[1:]} of the base {base_lr:g}")
+    for s in sorted(short):
+        rows.append(f"({s:,} steps): trained {s:,} steps only: the accuracy is at step {s:,}, "
+                    f"and 'never' means not by step {s:,}")  # fmt: skip
     return "\n".join(rows)
 
 
@@ -85,8 +102,7 @@ def variants_figure(runs, baselines, base_lr: float = BASE_LR):
     never = 1.25 * end
     labels = []
     for y, ((bn, label), group) in enumerate(groups.items()):
-        short = "" if group[0].steps[-1] == end else f" ({group[0].steps[-1]:,} steps)"
-        labels.append(f"{BN_LABEL[bn]}, {label}{short}")
+        labels.append(f"{BN_LABEL[bn]}, {label}{_short(group, end)}")
         dy = 0.09 * (np.arange(len(group)) - (len(group) - 1) / 2)  # seeds side by side
         kw = {"color": BN_COLOR[bn], "ls": "none", "marker": "o", "ms": 7, "alpha": 0.8}
         acc = np.array([100 * r.test_acc[-1] for r in group])
