@@ -259,7 +259,8 @@ def descend(
 ) -> Descent:  # fmt: skip
     """Gradient descent on all of (x, t) with ``mse``, probing ``along_gradient`` at the step
     sizes ``etas`` (default: 0.5, 1, 2, 4 and 8 times lr) or at the same ``distances`` for
-    every network, and ``gradient_shift`` of Linear layer ``ics_layer`` (None: skipped)."""
+    every network, and ``gradient_shift`` of Linear layer ``ics_layer`` (None: skipped).
+    ``steps=0``: one probe at the current parameters, no training."""
     d = _descend(net, x, t, mse, lr=lr, steps=steps, every=every, etas=etas,
                  distances=distances, ics_layer=ics_layer)  # fmt: skip
     return _one(d)

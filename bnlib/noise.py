@@ -6,7 +6,8 @@ draws, for each unit j, a shift mu_j ~ U(-0.5, 0.5) and a scale s_j ~ U(1, 1.25)
 plus a small jitter per element, so the next layer sees a distribution that
 moves from step to step however well BN fixed it: more internal covariate
 shift by the distributional definition. (The paper's recipe in our reading;
-the jitter's size is our choice.)
+the jitter's size is our choice.) ``noise_floor``: how far apart two draws of the
+noise put the same layer input, the part of a measured drift that is noise alone.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 
 from bnlib import _check
 from bnlib.mlp import Activation, Net
+from bnlib.shift import summarize, w1_from_quantiles
 
 MEAN_SHIFT = 0.5  # mu_j ~ U(-0.5, 0.5)
 SCALE = (1.0, 1.25)  # s_j ~ U(1, 1.25)
@@ -79,3 +81,21 @@ def insert_noise(net: Net, *, seed: int = 0, **noise) -> Net:
             layers.append(NoisyShift(seed=s, **noise))
         layers.append(layer)
     return Net(*layers)
+
+
+def noise_floor(x, *, pairs: int = 20, seed: int = 0, **noise) -> float:
+    """The W1 distance between two draws of ``NoisyShift`` on the same x, as ``layer_drift``
+    measures it (per unit, then the mean over units and ``pairs`` pairs of draws): what a
+    probe of a noisy layer records from the noise alone, nothing else changed.
+
+    Keyword arguments go to ``NoisyShift``. Shape: x (N, C), N >= 2. Returns a float.
+    """
+    x = _check.float_array(x)
+    if x.ndim != 2 or len(x) < 2 or not isinstance(pairs, int) or pairs < 1:
+        raise ValueError(f"expected x (N, C) with N >= 2 and pairs >= 1 (got x of shape "
+                         f"{x.shape} and pairs={pairs!r})")  # fmt: skip
+    layer = NoisyShift(seed=seed, **noise)
+    # W1(noise(x), noise'(x)) per unit, averaged
+    w1 = [w1_from_quantiles(summarize(layer(x)).quantiles, summarize(layer(x)).quantiles)
+          for _ in range(pairs)]  # fmt: skip
+    return float(np.mean(w1))

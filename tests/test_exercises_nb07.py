@@ -21,6 +21,15 @@ def test_batch_norm_is_not_layer_norm():
     assert ex.layer_norm_by_hand.check(over_the_batch).status == FAIL
 
 
+def test_layer_norm_with_the_unbiased_variance_fails():
+    def unbiased(x, eps=1e-5):
+        mu = x.mean(1, keepdims=True)
+        return (x - mu) / np.sqrt(x.var(1, ddof=1, keepdims=True) + eps)
+
+    assert ex.layer_norm_by_hand.check(unbiased).status == FAIL
+    assert "biased" in ex.layer_norm_by_hand.hint
+
+
 def test_folding_without_the_mean_fails():
     def forgot_mean(u, weight, bias, gamma, beta, mean, var):
         s = gamma / np.sqrt(var + 1e-5)

@@ -69,13 +69,31 @@ def test_static_figures_draw(sweep):
         for label, norm in (("no BN", None), ("BN", "batch"))
     }  # fmt: skip
     ics = {label: [(d.steps, d.ics) for d in runs] for label, runs in descents.items()}
-    figs = [nb07.batch_sizes(sweep), nb07.norm_axes(), nb07.landscape(descents, lr=1e-3),
+    figs = [nb07.batch_sizes(sweep), nb07.norm_axes(),
+            nb07.landscape(descents, lr=1e-3, distances=[0.01, 0.1]),
             nb07.gradient_ics(ics, "title")]  # fmt: skip
     assert all(isinstance(f, Figure) for f in figs)
     assert len(figs[1].axes) == 4 and [ax.get_zlabel() for ax in figs[1].axes] == ["H·W"] * 4
     beta_eta = figs[2].axes[1].lines  # the second panel plots beta * eta, one line per run
     np.testing.assert_allclose(beta_eta[0].get_ydata(), 1e-3 * descents["no BN"][0].smoothness)
     assert len(figs[3].axes[0].lines) == 4  # a line per seed and network
+    titles = [ax.get_title() for ax in figs[2].axes[1:4]]
+    assert all("d = 0.01–0.1" in title for title in titles)  # which distances each panel is over
+    assert all(ax.get_ylabel() for ax in figs[2].axes[:4])  # every panel says what it plots
+
+
+def test_noisy_bn_runs_draw_the_drift_between_probes_and_the_noise_floor():
+    from bnlib.runs import Run
+    from bnlib.shift import layer_drift, summarize
+
+    z = summarize(np.random.default_rng(0).normal(size=(3, 1, 20, 4)).cumsum(axis=0))
+    run = Run(np.array([0, 10, 20]), np.array([0.1, 0.5, 0.8]), z, np.full((3, 3), np.nan), None)
+    fig = nb07.noisy_bn_runs({"BN": run}, noise_floor=0.3)
+    drift, floor = fig.axes[1].lines
+    np.testing.assert_allclose(drift.get_ydata(), layer_drift(z).w1[:, 0])
+    assert list(floor.get_ydata()) == [0.3, 0.3]
+    assert "10 steps apart" in fig.axes[1].get_ylabel()
+    assert len(nb07.noisy_bn_runs({"BN": run}).axes[1].lines) == 1  # no floor unless given
 
 
 def test_a_median_below_the_zoom_is_written_out(sweep):

@@ -113,6 +113,22 @@ def test_descend_seeds_is_descend_on_each_network():
             np.testing.assert_allclose(p.value, q.value, rtol=1e-9)
 
 
+def test_descend_seeds_with_no_steps_is_one_probe_and_trains_nothing():
+    tasks = [linear_map(40, 3, seed=s) for s in range(3)]
+    xs, ts = [x for x, _ in tasks], [t for _, t in tasks]
+    nets, etas = _deep_nets(), [0.01, 0.04]
+    before = [[p.value.copy() for p in net.parameters()] for net in nets]
+    probed = descend_seeds(nets, xs, ts, lr=0.01, steps=0, every=1, etas=etas, ics_layer=None)
+    for net, values, d, x, t in zip(nets, before, probed, xs, ts, strict=True):
+        assert d.steps.tolist() == [0] and d.loss.size == 0 and not d.diverged
+        p = along_gradient(net, x, t, mse, etas)  # Santurkar et al.'s steps of eta * g
+        np.testing.assert_allclose(d.smoothness, [p.smoothness.max()], rtol=1e-9)
+        np.testing.assert_allclose(d.grad_change, [p.grad_change.max()], rtol=1e-9)
+        np.testing.assert_allclose(d.loss_range, [np.ptp([p.loss, *p.losses])], rtol=1e-9)
+        for q, v in zip(net.parameters(), values, strict=True):
+            np.testing.assert_array_equal(q.value, v)
+
+
 def test_edge_step_is_the_first_probe_near_two_over_eta():
     steps, beta = np.array([0, 10, 20, 30]), np.array([3000.0, 100.0, 1600.0, 2500.0])
     zeros = np.zeros(4)

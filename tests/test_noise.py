@@ -1,12 +1,13 @@
 """bnlib.noise: the drawn scales and shifts are in their ranges and new at every step, eval
-applies the expected map, backward passes s * dy, insert_noise puts a layer before each g."""
+applies the expected map, backward passes s * dy, insert_noise puts a layer before each g,
+noise_floor is the W1 that the draws alone put between two probes."""
 
 import numpy as np
 import pytest
 
 from bnlib.gradcheck import numerical_gradient, rel_error
 from bnlib.mlp import mlp
-from bnlib.noise import MEAN_SHIFT, SCALE, NoisyShift, insert_noise
+from bnlib.noise import MEAN_SHIFT, SCALE, NoisyShift, insert_noise, noise_floor
 
 
 def scale_and_shift(x, y):
@@ -64,12 +65,30 @@ def test_insert_noise_puts_one_layer_before_each_activation():
     assert draws[0] != draws[1]  # each noise layer has its own generator
 
 
+def test_noise_floor_of_shifts_alone_is_the_mean_gap_between_two_shifts(rng):
+    x = rng.standard_normal((200, 300))
+    # shifting a distribution moves it by W1 = |mu - mu'|; two draws of U(-a, a): E = 2a / 3
+    floor = noise_floor(x, pairs=10, scale=(1.0, 1.0), jitter=0.0, mean_shift=0.3)
+    assert floor == pytest.approx(0.2, abs=0.01)
+    assert noise_floor(x, scale=(1.0, 1.0), jitter=0.0, mean_shift=0.0) < 1e-12  # no noise
+
+
+def test_noise_floor_grows_with_the_scale_range_and_the_jitter(rng):
+    x = rng.standard_normal((200, 50))
+    shift_only = noise_floor(x, scale=(1.0, 1.0), jitter=0.0)
+    assert noise_floor(x, scale=(1.0, 2.0), jitter=0.0) > shift_only + 0.05
+    assert noise_floor(x) > shift_only  # the default scales and jitter add to the shifts' 1/3
+    assert shift_only == pytest.approx(1 / 3, abs=0.02)
+
+
 @pytest.mark.parametrize(
     ("call", "message"),
     [
         (lambda: NoisyShift(scale=(1.5, 1.0)), r"expected 0 < scale\[0\] <= scale\[1\], mean_shift >= 0 and jitter >= 0 \(got scale=\(1.5, 1.0\)"),
         (lambda: NoisyShift(jitter=-1), r"jitter=-1\)"),
         (lambda: NoisyShift().backward(np.ones((2, 2))), r"call forward\(x\) before backward\(dy\)"),
+        (lambda: noise_floor(np.ones(5)), r"expected x \(N, C\) with N >= 2 and pairs >= 1 \(got x of shape \(5,\) and pairs=20\)"),
+        (lambda: noise_floor(np.ones((3, 2)), pairs=0), r"pairs=0\)"),
     ],
 )  # fmt: skip
 def test_bad_input_is_refused_clearly(call, message):

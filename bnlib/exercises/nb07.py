@@ -44,7 +44,8 @@ def _layer_norm_solution(x, eps=1e-5):
 layer_norm_by_hand = Exercise(
     "LayerNorm of an (N, C) batch, without gamma and beta",
     "Like BN's x_hat, but the mean and variance are taken over axis 1 (each example's own "
-    "features), with keepdims=True so they broadcast; eps inside the square root.",
+    "features), with keepdims=True so they broadcast; the biased variance (divide by C, "
+    "np.var's default), as BN's 1/m; eps inside the square root.",
     lambda x: layer_norm(x),
     cases=LN_CASES,
     solution=_layer_norm_solution,

@@ -34,17 +34,22 @@ BATCH_SIZES = (2, 4, 16, 64)  # the notebook's sweep
 
 
 @styled
-def noisy_bn_runs(runs: dict):
-    """Test accuracy and the W1 drift of the last hidden layer's input, for each run."""
+def noisy_bn_runs(runs: dict, noise_floor: float | None = None):
+    """Test accuracy and the W1 distance between consecutive probes of the last hidden
+    layer's input, for each run; ``noise_floor`` (``bnlib.noise.noise_floor``), if given,
+    as a dotted line: the W1 that two draws of the noise put between probes by themselves."""
     fig, (ax_a, ax_d) = new_figure(1, 2, width=10, height=4.2)
     for name, run in runs.items():
         ax_a.plot(run.steps, 100 * run.accuracy, label=name, **RUN_STYLE[name])
         ax_d.plot(run.steps[1:], layer_drift(run.z).w1[:, 0], **RUN_STYLE[name])
+    if noise_floor is not None:
+        ax_d.axhline(noise_floor, color="0.3", ls=":", lw=2, label="two draws of the noise alone")
+        ax_d.legend(loc="upper right", fontsize=11)
     gap = int(run.steps[1] - run.steps[0])
     ax_a.set(xlabel="training step", ylabel="test accuracy (%)", ylim=(0, 100),
              title="Accuracy: noisy BN trains like BN")  # fmt: skip
-    ylabel = f"Wasserstein-1 drift per {gap} steps\n(mean over 100 units)"
-    ax_d.set(xlabel="training step", ylabel=ylabel, yscale="log",
+    ylabel = f"W1 between consecutive probes\n({gap} steps apart; mean over the units)"
+    ax_d.set(xlabel="training step (the later probe)", ylabel=ylabel, yscale="log",
              title="Drift of layer 3's sigmoid input")  # fmt: skip
     ax_a.legend(loc="lower right")
     return fig
@@ -83,28 +88,33 @@ def gradient_ics(series: dict, title: str):
 
 
 @styled
-def landscape(descents: dict, lr: float):
+def landscape(descents: dict, lr: float, distances=None):
     """Loss, effective β·η, loss variation and gradient change along training, per seed.
 
     Args: descents {"BN" / "no BN": [Descent, one per seed]}, all at learning rate ``lr``,
-    probed at the same distances. One thin line per seed.
+    probed at the same ``distances`` d along -g (named in the titles if given). Each probe
+    panel shows the largest value over the distances. One thin line per seed.
     """
     fig, axes = new_figure(2, 2, width=10, height=7.4, sharex=True)
     colors = {"BN": PALETTE["blue"], "no BN": PALETTE["red"]}
-    panels = [("smoothness", "effective β-smoothness × η"),
-              ("loss_range", "loss variation (same distances)"),
-              ("grad_change", "gradient change ‖g(θ′) − g‖")]  # fmt: skip
+    over = "d" if distances is None else f"d = {min(distances):g}–{max(distances):g}"
+    panels = [("smoothness", f"effective β-smoothness × η\n(the largest over {over})",
+               "η · ‖g(θ′) − g‖ / d"),
+              ("loss_range", f"loss variation\n(over θ and the points at {over})",
+               "max − min of the loss (MSE)"),
+              ("grad_change", f"gradient change ‖g(θ′) − g‖\n(the largest over {over})",
+               "‖g(θ′) − g‖")]  # fmt: skip
     for label, runs in descents.items():
         kw = {"color": colors[label], "lw": 1.2, "alpha": 0.85}
         for d in runs:
             axes[0, 0].plot(np.arange(1, len(d.loss) + 1), d.loss, **kw)
-            for ax, (field, _) in zip(axes.flat[1:], panels, strict=True):
+            for ax, (field, *_) in zip(axes.flat[1:], panels, strict=True):
                 scale = lr if field == "smoothness" else 1.0
                 ax.plot(d.steps, scale * getattr(d, field), "o-", ms=3, **kw)
     axes[0, 1].axhline(2, color="0.3", lw=1.5, ls="--", zorder=0)
-    axes[0, 0].set(title="training loss (MSE)", ylim=(0, None))
-    for ax, (_, title) in zip(axes.flat[1:], panels, strict=True):
-        ax.set(yscale="log", title=title)
+    axes[0, 0].set(title="training loss", ylabel="MSE", ylim=(0, None))
+    for ax, (_, title, ylabel) in zip(axes.flat[1:], panels, strict=True):
+        ax.set(yscale="log", title=title, ylabel=ylabel)
     for ax in axes[1]:
         ax.set_xlabel("training step")
     n = len(next(iter(descents.values())))
