@@ -198,14 +198,24 @@ class Split(NamedTuple):
     own: np.ndarray
 
 
-def split_drift(s: Summary, cross: Summary, relative: bool = False) -> Split:
+def standardized(s: Summary) -> np.ndarray:
+    """Each unit's quantiles with its mean subtracted, divided by its std: (Q_z - mean) / std,
+    the shape of the distribution alone (a shift or a rescaling of z leaves it unchanged)."""
+    return (s.quantiles - s.mean[..., None]) / np.maximum(s.std[..., None], 1e-12)
+
+
+def split_drift(s: Summary, cross: Summary, relative: bool = False, shape: bool = False) -> Split:
     """Split ``layer_drift`` of a (P, L, C, ...) ``Summary`` with the (P - 1, L, C, ...)
     ``cross`` records of ``bnlib.ics.trace``. ``relative``: each unit's W1 in units of its
-    standard deviation at the earlier probe t (scale-free)."""
+    standard deviation at the earlier probe t (scale-free). ``shape``: W1 between the
+    ``standardized`` distributions, so changes of a unit's mean and scale do not count."""
     if cross.quantiles.shape != (s.quantiles.shape[0] - 1, *s.quantiles.shape[1:]):
         raise ValueError(f"expected cross records (P - 1, L, C, Q) for a Summary (P, L, C, Q) "
                          f"(got {cross.quantiles.shape} for {s.quantiles.shape})")  # fmt: skip
-    then, now, held = s.quantiles[:-1], s.quantiles[1:], cross.quantiles
+    if relative and shape:
+        raise ValueError("give relative or shape, not both (shape is already scale-free)")
+    q, held = (standardized(s), standardized(cross)) if shape else (s.quantiles, cross.quantiles)
+    then, now = q[:-1], q[1:]
     scale = np.maximum(s.std[:-1], 1e-12) if relative else 1.0
     parts = (w1_from_quantiles(now, then), w1_from_quantiles(held, then),
              w1_from_quantiles(now, held))  # fmt: skip

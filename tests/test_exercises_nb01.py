@@ -17,6 +17,8 @@ def test_three_significant_digits_or_an_expression_pass():
 def test_rescaling_layer_1_moves_everything_without_bn_and_nothing_with_bn():
     assert ex.rescaled_layer_1_moves(bn=False) == [True, True, True]
     assert ex.rescaled_layer_1_moves(bn=True) == [False, False, False]
+    assert min(ex.rescaled_layer_1_w1(bn=False)) > 10 * ex.MOVES  # clearly moves
+    assert max(ex.rescaled_layer_1_w1(bn=True)) < ex.MOVES / 10  # only BN's eps and rounding
 
 
 @pytest.mark.parametrize(

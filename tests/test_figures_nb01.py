@@ -219,3 +219,68 @@ def test_select_and_by_lr():
     runs = [fake_run([0.1, 0.2], [1, 1], lr=lr, bn=bn) for lr in (3.0, 0.3) for bn in (0, 1)]
     assert [r.config.lr for r in f.select(runs, bn=True)] == [3.0, 0.3]
     assert list(f.by_lr(runs, bn=False)) == [0.3, 3.0]
+
+
+def test_split_numbers_shape_part_ignores_mean_and_scale():
+    run = fake_run([0.1] * 5, [1.0, 1.5, 2.0, 2.5, 3.5], mean=[0, 1, 2, 3, 4])  # Gaussians
+    n = f.split_numbers(traced(run, "now"))
+    assert np.all(n["ics"][2] > 0.5)
+    np.testing.assert_allclose(n["ics_shape"], 0.0, atol=1e-12)
+    assert "ICS, shape" in f.split_table({False: [traced(run, "now")]}).splitlines()[0]
+
+
+def test_bn_cut_divides_the_medians_without_bn_by_those_with_bn():
+    runs = [fake_run([0.1] * 5, [1.0, 1.0 + d, 1.0 + 2 * d, 1.0 + 3 * d, 1.0 + 4 * d])
+            for d in (0.1, 0.2, 0.4)]  # fmt: skip
+    slow = [fake_run([0.1] * 5, [1.0, 1.05, 1.1, 1.15, 1.2]) for _ in range(3)]
+    cut = f.bn_cut(
+        {False: [traced(r, "now") for r in runs], True: [traced(r, "now") for r in slow]}
+    )
+    want = np.median([f.split_numbers(traced(r, "now"))["ics"][2] for r in runs])
+    assert cut[2] == pytest.approx(want / f.split_numbers(traced(slow[0], "now"))["ics"][2])
+    none = f.bn_cut(
+        {False: [traced(r, "now") for r in runs], True: [traced(r, "then") for r in runs]}
+    )
+    assert np.isnan(none).all()  # nothing to divide by: no ICS with "BN"
+
+
+def test_relative_drift_is_not_shown_where_sigma_b_is_tiny():
+    run = fake_run([0.1] * 5, [1e-4, 0.005, 0.5, 1.0, 1.5])
+    rel = f.relative_drift(run)
+    assert np.isnan(rel[:2]).all()  # intervals starting at sigma 1e-4 and 0.005
+    np.testing.assert_allclose(rel[2:], layer_drift(run.z, relative=True).w1[2:, 2])
+    tiny = fake_run([0.1] * 5, [1e-4, 2e-4, 4e-4, 8e-4, 2e-3])
+    assert np.isnan(f.late_drift(tiny, relative=True)) and f.late_drift(tiny) > 0
+    table = f.numbers_table({"tiny": [tiny]})
+    assert " / —" in table.splitlines()[1] and table.splitlines()[-1].startswith("—: σ_B below")
+    fig = f.remedies_figure({"x": (run,)})
+    assert np.isnan(fig.axes[1].lines[0].get_ydata()[:2]).all()
+
+
+def test_lr_layer_table_gives_every_layers_drift():
+    a = fake_run([0.1, 0.5, 0.9, 0.9, 0.9], [1.0, 1.5, 2.0, 2.5, 3.5], lr=3.0)
+    broke = fake_run([0.1, 0.1], [1, 2], lr=10.0, loss=[2.3, 2.6])
+    rows = f.lr_layer_table([a, broke]).splitlines()
+    assert rows[0].split()[2:] == ["layer", "1", "layer", "2", "layer", "3"]
+    w1 = layer_drift(a.z).w1
+    want = f"{f.sci(w1[0, 1])} / {f.sci(f.late(w1, a)[1])}"
+    assert want in rows[1] and rows[2].count("(broke)") == 3
+
+
+def test_lr_summary_labels_the_narrow_middle_panel():
+    a = fake_run([0.1, 0.5, 0.9, 0.9, 0.9], [1.0, 1.05, 1.1, 1.15, 1.2], lr=3.0)
+    b = fake_run([0.1, 0.5, 0.9, 0.9, 0.9], [1.0, 1.2, 1.4, 1.6, 1.8], lr=10.0)
+    fig = f.lr_summary([a, b])
+    fig.canvas.draw()
+    ax = fig.axes[1]
+    lo, hi = ax.get_ylim()
+    assert len([t for t in ax.get_yticks() if lo <= t <= hi]) >= 2
+    assert "total" in fig.axes[0].get_ylabel()
+
+
+def test_propagation_notes_sit_inside_the_panels():
+    dash = f.propagation()
+    for ax in dash.figure.axes:
+        for t in ax.texts:
+            x, y = t.get_position()
+            assert 0 <= x <= 1 and 0 <= y <= 1

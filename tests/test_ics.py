@@ -74,11 +74,11 @@ def moved(model, layer, factor):
     return other
 
 
-def split(before, after, x, relative=False):
+def split(before, after, x, relative=False, shape=False):
     """split_drift of two snapshots, as trace's records would give it: (L,) per part."""
     now = summarize(np.stack([layer_z(m, layer_inputs(m, x)) for m in (before, after)]))
     cross = summarize(held_z(before, after, x)[None])
-    return split_drift(now, cross, relative=relative)
+    return split_drift(now, cross, relative=relative, shape=shape)
 
 
 def test_when_only_layer_1_learns_layer_1_drifts_by_itself_the_rest_by_ics(x):
@@ -105,6 +105,28 @@ def test_with_bn_a_rescaled_layer_moves_nothing(x):
         np.testing.assert_allclose(part, 0.0, atol=1e-4)
     plain = mnist_mlp(NetConfig(init="xavier"))
     assert np.all(split(plain, moved(plain, 0, 3.0), x).total > 0.01)  # without BN all move
+
+
+def test_with_bn_the_earlier_layers_part_can_only_change_the_shape(x):
+    """Probes normalise with the probe batch's own statistics, so with BN the held z of each
+    unit keeps mean beta and std |gamma| whatever the earlier layers do: its ICS is shape only."""
+    before = mnist_mlp(NetConfig(bn=True, init="xavier"))
+    gen = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for block in hidden_blocks(before):
+            block[1].weight.copy_(torch.randn(100, generator=gen))  # gamma, beta not 1, 0
+            block[1].bias.copy_(torch.randn(100, generator=gen))
+    after = copy.deepcopy(before)
+    with torch.no_grad():
+        hidden_blocks(after)[0][0].weight.add_(0.2 * torch.randn(100, 784, generator=gen))
+    held = held_z(before, after, x)  # (L, N, C): layers 2, 3 see a new input
+    for layer, block in enumerate(hidden_blocks(before)[1:], start=1):
+        gamma, beta = block[1].weight.detach().numpy(), block[1].bias.detach().numpy()
+        np.testing.assert_allclose(held[layer].mean(0), beta, atol=1e-5)
+        np.testing.assert_allclose(held[layer].std(0), np.abs(gamma), rtol=1e-3)
+    s, shape = split(before, after, x, relative=True), split(before, after, x, shape=True)
+    assert np.all(s.earlier[0, 1:] > 0.01)  # the shape did move
+    np.testing.assert_allclose(shape.earlier[0, 1:], s.earlier[0, 1:], rtol=2e-3)
 
 
 def test_trace_records_the_previous_parameters_on_the_new_input(small_data):

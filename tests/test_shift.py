@@ -19,6 +19,7 @@ from bnlib.shift import (
     propagate,
     quantile_levels,
     split_drift,
+    standardized,
     summarize,
     typical_unit,
     unit_weights,
@@ -239,6 +240,23 @@ def test_split_drift_obeys_the_triangle_inequality_and_relative_divides_by_sigma
     rel = split_drift(s, middle, relative=True)
     per_unit = w1_from_quantiles(middle.quantiles[0], s.quantiles[0]) / s.std[0]  # (1, 5)
     np.testing.assert_allclose(rel.earlier[0], per_unit.mean(axis=-1))
+
+
+def test_shape_drift_ignores_shifts_and_rescalings_but_not_a_change_of_shape(rng):
+    base = rng.standard_normal((2000, 5))
+    skewed = rng.exponential(size=(2000, 5))
+    s = Summary(*(a[:, None] for a in summarize(np.stack([base, 3.0 + 0.5 * base]))))
+    np.testing.assert_allclose(standardized(s)[1], standardized(s)[0], atol=1e-12)
+    held = Summary(*(a[:, None] for a in summarize((2.0 * base - 1.0)[None])))  # shifted, scaled
+    moved = split_drift(s, held)
+    assert np.all(moved.earlier > 0.5) and np.all(moved.total > 0.5)
+    still = split_drift(s, held, shape=True)
+    np.testing.assert_allclose([still.total, still.earlier, still.own], 0.0, atol=1e-12)
+    other = Summary(*(a[:, None] for a in summarize(skewed[None])))  # a different shape
+    d = split_drift(s, other, shape=True)
+    assert np.all(d.earlier > 0.1) and np.all(d.own > 0.1)
+    with pytest.raises(ValueError, match="give relative or shape, not both"):
+        split_drift(s, other, relative=True, shape=True)
 
 
 def test_split_drift_refuses_records_of_the_wrong_shape(rng):

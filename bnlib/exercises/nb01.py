@@ -18,7 +18,7 @@ def _compound_reference():
 
 
 gain_compounds = Exercise(
-    "ReLU net, He init × 1.1: how many times larger is σ_B at layer 20?",
+    "ReLU net, He's weights each × 1.1: how many times larger is σ_B at layer 20?",
     "ReLU(a·z) = a·ReLU(z) for a > 0, and there are no biases: a layer whose input is a times "
     "larger passes a times larger outputs on. What does each layer's own factor 1.1 add?",
     _compound_reference,
@@ -30,9 +30,13 @@ LAYERS = 3
 FACTOR = 3.0  # layer 1's weights are multiplied by this
 
 
-def rescaled_layer_1_moves(bn: bool, threshold: float = 1e-3) -> list[bool]:
-    """Whether each hidden layer's input z moves (W1 > threshold on 200 test digits) when
-    layer 1's weights of the paper's network (Xavier init, seed 0) are multiplied by FACTOR."""
+MOVES = 1e-3  # "moves": the mean W1 over a layer's units exceeds this
+
+
+def rescaled_layer_1_w1(bn: bool) -> list[float]:
+    """How far each hidden layer's sigmoid input z moves (W1 on 200 test digits, mean over
+    units) when layer 1's weights of the paper's network (Xavier init, seed 0) are multiplied
+    by FACTOR. With BN, z is BN's output gamma * x_hat + beta, not W u."""
     import copy
 
     import torch
@@ -47,14 +51,21 @@ def rescaled_layer_1_moves(bn: bool, threshold: float = 1e-3) -> list[bool]:
         hidden_blocks(after)[0][0].weight.mul_(FACTOR)
     x = torch.from_numpy(normalize_input(load_mnist()).x_test[:200])
     z = [layer_z(m, layer_inputs(m, x)) for m in (before, after)]  # each (L, N, C)
-    return [bool(np.mean([wasserstein1(a[:, c], b[:, c]) for c in range(a.shape[1])]) > threshold)
+    return [float(np.mean([wasserstein1(a[:, c], b[:, c]) for c in range(a.shape[1])]))
             for a, b in zip(*z, strict=True)]  # fmt: skip
+
+
+def rescaled_layer_1_moves(bn: bool, threshold: float = MOVES) -> list[bool]:
+    """Whether each layer's z moves: ``rescaled_layer_1_w1`` above ``threshold``."""
+    return [w1 > threshold for w1 in rescaled_layer_1_w1(bn)]
 
 
 def _rescale_solution():
     return [
         [True, True, True],  # without BN: layer 1 by its own weights, layers 2 and 3 by ICS
-        [False, False, False],  # with BN: BN(3 W u) = BN(W u), so nothing after it changes
+        # with BN: W u moves (x 3), but z = BN(3 W u) = BN(W u) up to BN's eps (W1 ~ 1e-6,
+        # far below 0.001), so no sigmoid input and nothing after it changes
+        [False, False, False],
     ]
 
 
@@ -76,9 +87,10 @@ def _judge_rescale(answer) -> str | None:
 
 
 rescale_prediction = Exercise(
-    "Layer 1's weights × 3: which layers' inputs z move, without BN and with BN?",
-    "Without BN, layers 2 and 3 keep their weights but receive a different input. With BN, "
-    "look at what BN does to a·W u for a > 0 (paper §3.3).",
+    "Layer 1's weights × 3: which layers' sigmoid inputs z (with BN: γx̂ + β) move by more "
+    "than 0.001, without BN and with BN?",
+    "Without BN, layers 2 and 3 keep their weights but receive a different input. With BN, z is "
+    "BN's output, not W u: look at what BN does to a·W u for a > 0 (paper §3.3).",
     judge=_judge_rescale,
     solution=_rescale_solution,
 )

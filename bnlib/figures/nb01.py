@@ -7,7 +7,14 @@ import functools
 
 import numpy as np
 from matplotlib.lines import Line2D
-from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullFormatter, NullLocator
+from matplotlib.ticker import (
+    FixedLocator,
+    FuncFormatter,
+    LogLocator,
+    MaxNLocator,
+    NullFormatter,
+    NullLocator,
+)
 
 from bnlib.data import load_mnist, normalize_input
 from bnlib.shift import (
@@ -34,6 +41,7 @@ AFTER = 300  # "late" drift: probe intervals that end after this step
 LAYER_COLORS = (PALETTE["sky"], PALETTE["green"], PALETTE["purple"], PALETTE["black"])
 FROZEN = 1e-6  # W1 per probe interval below which a layer's input has stopped moving
 SATURATED = 4.0  # |z| beyond which the sigmoid's slope is below 0.018 (7% of its maximum)
+TINY = 0.01  # σ_B below which a drift in units of σ_B is not shown: it would measure the σ_B
 
 
 def sci(v: float) -> str:
@@ -42,8 +50,9 @@ def sci(v: float) -> str:
 
 
 def sigma_text(v: float, floor: float = 1e-12) -> str:
-    """``sci`` for a σ_B at init, "< 1e-12" below ``floor``: a sigmoid's outputs sit near 0.5,
-    where float64 resolves no differences below ~1e-16, so smaller values are rounding noise."""
+    """``sci`` for a σ_B at init, "< 1e-12" below ``floor``: a display floor. For the sigmoid,
+    whose outputs sit near 0.5 where float64 resolves no differences below ~1e-16, smaller
+    values are rounding noise; for tanh and ReLU they are exact but too small to matter."""
     return f"< {floor:.0e}" if v < floor else sci(v)
 
 
@@ -71,12 +80,15 @@ def propagation(depth: int = 20, max_depth: int = 25, width: int = 100, seed: in
         ax.axhline(
             1.0, ls="--", color="0.4", lw=1.2, label=r"with BN: $\sigma_B$ = 1 in every layer"
         )
+        box = {"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85}
         for k, (init, label) in enumerate(INIT_LABEL.items()):
             (lines[act, init],) = ax.plot([], [], "o-", ms=3, color=INIT_COLOR[init], label=label)
-            notes[act, init] = ax.text(0.02, -0.33 - 0.09 * k, "", transform=ax.transAxes,
-                                       ha="left", va="top", color=INIT_COLOR[init])  # fmt: skip
-        heads.append(ax.text(0.02, -0.24, "", transform=ax.transAxes, ha="left", va="top"))
-        ax.set(yscale="log", ylim=(1e-12, 1e6), title=act, xlabel="layer")
+            notes[act, init] = ax.text(0.97, 0.89 - 0.075 * k, "", transform=ax.transAxes,
+                                       ha="right", va="top", color=INIT_COLOR[init],
+                                       bbox=box)  # fmt: skip
+        heads.append(ax.text(0.97, 0.97, "", transform=ax.transAxes, ha="right", va="top",
+                             bbox=box))  # fmt: skip
+        ax.set(yscale="log", ylim=(1e-12, 1e8), title=act, xlabel="layer")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0].set_ylabel("$\\sigma_B$ of the layer's input z\n(RMS over its units)")
     fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=2)
@@ -150,7 +162,7 @@ def drift_over_steps(runs: dict):
                     label=f"layer {layer + 1}")  # fmt: skip
         ax.set(title=title, xlabel="training step", yscale="log")
     first = np.atleast_1d(axes)[0]
-    first.set_ylabel(f"W1 drift of z per {gap(run)} steps\n(mean over units)")
+    first.set_ylabel(f"total W1 drift of z per {gap(run)} steps\n(mean over units)")
     fig.legend(*first.get_legend_handles_labels(), loc="outside lower center", ncol=4)
     return fig
 
@@ -165,11 +177,14 @@ def late(values, run, after: int = AFTER) -> np.ndarray:
 def split_numbers(traced, after: int = AFTER) -> dict:
     """Per layer (L,): a traced run's total drift, its parts (earlier layers = ICS in the strict
     sense, own parameters), each per probe interval after step ``after``, ICS relative to σ,
-    and σ_B at the end (RMS over units)."""
+    ICS of the shape alone (each distribution standardised first), and σ_B at the end (RMS
+    over units)."""
     run = traced.run
     parts, rel = split_drift(run.z, traced.cross), split_drift(run.z, traced.cross, True)
+    shape = split_drift(run.z, traced.cross, shape=True)
     return {"total": late(parts.total, run, after), "ics": late(parts.earlier, run, after),
             "own": late(parts.own, run, after), "ics_rel": late(rel.earlier, run, after),
+            "ics_shape": late(shape.earlier, run, after),
             "sigma_end": np.sqrt(np.mean(run.z.std[-1] ** 2, axis=-1))}  # fmt: skip
 
 
@@ -203,15 +218,25 @@ def split_figure(traces: dict, after: int = AFTER):
 def split_table(traces: dict, after: int = AFTER) -> str:
     """``split_numbers`` per layer, without and with BN: the median [min–max] over seeds."""
     rows = [f"{'':11}{'layer':>5}  {'total':<17}{'ICS (earlier)':<17}{'own':<17}"
-            f"{'ICS / σ':<17}{'σ_B end':<8}"]  # fmt: skip
+            f"{'ICS / σ':<17}{'ICS, shape':<17}{'σ_B end':<8}"]  # fmt: skip
+    keys = ("total", "ics", "own", "ics_rel", "ics_shape")
     for bn, runs in traces.items():
         nums = [split_numbers(t, after) for t in runs]
         for layer in range(len(nums[0]["total"])):
-            cells = [span([n[k][layer] for n in nums]) for k in ("total", "ics", "own", "ics_rel")]
+            cells = [span([n[k][layer] for n in nums]) for k in keys]
             sig = np.median([n["sigma_end"][layer] for n in nums])
             rows.append(f"{BN_LABEL[bn]:11}{layer + 1:>5}  " + "".join(f"{c:<17}" for c in cells)
                         + sci(sig))  # fmt: skip
     return "\n".join(rows)
+
+
+def bn_cut(traces: dict, key: str = "ics", after: int = AFTER) -> np.ndarray:
+    """Per layer (L,): the median over seeds of ``split_numbers(...)[key]`` without BN divided
+    by the median with BN (NaN where the latter is 0: layer 1's ICS)."""
+    med = {bn: np.median([split_numbers(t, after)[key] for t in runs], axis=0)
+           for bn, runs in traces.items()}  # fmt: skip
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(med[True] > 0, med[False] / np.where(med[True] > 0, med[True], 1), np.nan)
 
 
 def settled_at(run, layer: int = LAYER, level: float = 0.1) -> int | None:
@@ -243,8 +268,18 @@ def first_jump(run, layer: int = LAYER) -> float:
 
 
 def late_drift(run, layer: int = LAYER, relative: bool = False) -> float:
-    """Mean W1 drift of a layer's input per probe interval after step AFTER (NaN if broken)."""
-    return float(late(layer_drift(run.z, relative=relative).w1[:, layer], run))
+    """Mean total W1 drift of a layer's input per probe interval after step AFTER (NaN if
+    broken); ``relative``: ``relative_drift``, NaN if any late interval is masked."""
+    w1 = relative_drift(run, layer) if relative else layer_drift(run.z).w1[:, layer]
+    return float(late(w1, run))
+
+
+def relative_drift(run, layer: int = LAYER) -> np.ndarray:
+    """A layer's total W1 drift per probe interval in units of each unit's σ at the interval's
+    start, (P - 1,); NaN where the layer's σ_B there is below TINY (near 0, the ratio would
+    measure the small σ_B rather than the drift)."""
+    rel = layer_drift(run.z, relative=True).w1[:, layer]
+    return np.where(sigma_b(run, layer)[:-1] < TINY, np.nan, rel)
 
 
 def saturated_share(run, layer: int = LAYER) -> float:
@@ -304,8 +339,9 @@ def lr_summary(runs: list):
         lr_axis(ax)
     every = gap(runs[0])
     axes[0].set(yscale="log", title=f"in the first {every} steps",
-                ylabel=f"W1 drift of layer 3's input\nper {every} steps")  # fmt: skip
+                ylabel=f"total W1 drift of layer 3's input\nper {every} steps")  # fmt: skip
     axes[1].set(yscale="log", title=f"after step {AFTER}, per {every} steps")
+    axes[1].yaxis.set_major_locator(LogLocator(subs=(1, 2, 5)))  # a narrow range: 0.05, 0.1, 0.2
     for ax in axes[:2]:
         ax.yaxis.set_minor_formatter(NullFormatter())
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
@@ -322,8 +358,8 @@ def lr_table(runs: list) -> str:
     drift (first interval / after AFTER, medians), the median over units of each unit's median
     input z at the end, and the share of layer 3's inputs with |z| > SATURATED (medians)."""
     every = gap(runs[0])
-    drift_head = f"drift: first {every} / after {AFTER}"
-    rows = [f"{'lr':>5}  {'BN':<4}{'outcome':<20}{'accuracy':<14}{drift_head:<30}"
+    drift_head = f"total drift: first {every} / after {AFTER}"
+    rows = [f"{'lr':>5}  {'BN':<4}{'outcome':<20}{'accuracy':<14}{drift_head:<36}"
             f"{'median z':>9}{f'|z| > {SATURATED:g}':>10}"]  # fmt: skip
     for lr in sorted({r.config.lr for r in runs}):
         for bn in (False, True):
@@ -341,7 +377,28 @@ def lr_table(runs: list) -> str:
             z = np.median([np.median(r.z.percentiles[-1, LAYER, :, 1]) for r in rs])
             sat = np.median([saturated_share(r) for r in rs])
             rows.append(f"{lr:>5g}  {'yes' if bn else 'no':<4}{verdict:<20}{acc_text:<14}"
-                        f"{drift:<30}{sci(z):>9}{f'{100 * sat:.0f}%':>10}")  # fmt: skip
+                        f"{drift:<36}{sci(z):>9}{f'{100 * sat:.0f}%':>10}")  # fmt: skip
+    return "\n".join(rows)
+
+
+def lr_layer_table(runs: list) -> str:
+    """Per learning rate and BN, each layer's total drift (medians over the seeds): first
+    interval / after AFTER, the latter only for runs that did not break."""
+    layers = runs[0].z.mean.shape[1]
+    rows = [f"{'lr':>5}  {'BN':<5}" + "".join(f"{f'layer {k + 1}':<16}" for k in range(layers))]
+    for lr in sorted({r.config.lr for r in runs}):
+        for bn in (False, True):
+            rs = by_lr(runs, bn).get(lr)
+            if not rs:
+                continue
+            first = np.median([layer_drift(r.z).w1[0] for r in rs], axis=0)  # (L,)
+            ok = [late(layer_drift(r.z).w1, r) for r in rs if outcome(r) != "broke"]
+            after = np.median(ok, axis=0) if ok else [None] * layers
+            cells = [f"{sci(f)} / {'(broke)' if a is None else sci(a)}"
+                     for f, a in zip(first, after, strict=True)]  # fmt: skip
+            rows.append(
+                f"{lr:>5g}  {'yes' if bn else 'no':<5}" + "".join(f"{c:<16}" for c in cells)
+            )
     return "\n".join(rows)
 
 
@@ -397,7 +454,7 @@ def lr_explorer(runs=None, lr: float = 3.0) -> Dashboard:
     every = gap(runs[0])
     ax_a.set(ylim=(0, 100), ylabel="test accuracy (%)")
     ax_d.set(ylim=(floor / 2, 2e2), yscale="log")
-    ax_d.set_ylabel(f"W1 drift of layer 3's input\nper {every} steps (floor {floor:g})")
+    ax_d.set_ylabel(f"total W1 drift of layer 3's input\nper {every} steps (floor {floor:g})")
     pct_axes[0].set_ylabel("input z of a typical\nlayer-3 sigmoid")
     handles = [Line2D([], [], color=BN_COLOR[bn], label=BN_LABEL[bn]) for bn in (False, True)]
     handles += [Line2D([], [], ls=ls, color="0.3", label=f"{p}th percentile")
@@ -440,8 +497,8 @@ def lr_explorer(runs=None, lr: float = 3.0) -> Dashboard:
 
 @styled
 def remedies_figure(pairs: dict, layer: int = LAYER):
-    """Per remedy (column): the drift of layer 3's input over training, in units of z (top)
-    and in units of its standard deviation (bottom), without/with BN."""
+    """Per remedy (column): the total drift of layer 3's input over training, in units of z
+    (top) and in units of its standard deviation (bottom, ``relative_drift``), without/with BN."""
     n = len(pairs)
     fig, axes = new_figure(2, n, width=2.75 * n, height=6.6, sharex=True, sharey="row")
     axes = axes.reshape(2, n)
@@ -450,11 +507,13 @@ def remedies_figure(pairs: dict, layer: int = LAYER):
         for run in runs:
             kw = {"color": BN_COLOR[run.config.bn], "label": BN_LABEL[run.config.bn]}
             axes[0, col].plot(run.steps[1:], layer_drift(run.z).w1[:, layer], **kw)
-            axes[1, col].plot(run.steps[1:], layer_drift(run.z, relative=True).w1[:, layer], **kw)
+            axes[1, col].plot(run.steps[1:], relative_drift(run, layer), **kw)
         axes[0, col].set(title=name, yscale="log")
         axes[1, col].set(xlabel="training step", yscale="log")
-    axes[0, 0].set_ylabel(f"W1 drift of layer 3's\ninput per {every} steps")
-    axes[1, 0].set_ylabel(f"the same in units of\nits σ_B, per {every} steps")
+    axes[0, 0].set_ylabel(f"total W1 drift of layer 3's\ninput per {every} steps")
+    axes[1, 0].set_ylabel(
+        f"the same in units of its $\\sigma_B$\n(drawn where $\\sigma_B \\geq {TINY:g}$)"
+    )
     handles = [Line2D([], [], color=BN_COLOR[bn], label=BN_LABEL[bn]) for bn in (False, True)]
     fig.legend(handles=handles, loc="outside lower center", ncol=2)
     return fig
@@ -487,10 +546,11 @@ def per_seed_steps(steps: list) -> str:
 
 
 def numbers_table(groups: dict, target: float = 0.8) -> str:
-    """``run_numbers`` of each named group of runs (seeds): medians, ranges where they matter."""
+    """``run_numbers`` of each named group of runs (seeds): medians, ranges where they matter.
+    A drift in units of σ_B is shown as "—" where σ_B was below TINY (``relative_drift``)."""
     head = (f"{'':31}{'accuracy':<13}{f'steps to {target:.0%}':<19}{'σ_B start → end':<19}"
-            f"{f'drift after {AFTER}: z / σ':<20}")  # fmt: skip
-    rows = [head]
+            f"{f'total drift after {AFTER}: z / σ':<20}")  # fmt: skip
+    rows, masked = [head], False
     for name, runs in groups.items():
         if all(outcome(r) == "broke" for r in runs):
             at = [r.diverged_at for r in runs]
@@ -498,13 +558,17 @@ def numbers_table(groups: dict, target: float = 0.8) -> str:
             rows.append(f"{name:31}broke in {len(runs)} of {len(runs)} seeds ({why})")
             continue
         ns = [run_numbers(r, target=target) for r in runs]
-        med = {k: sci(np.median([n[k] for n in ns])) for k in ("sigma_start", "sigma_end", "late",
-                                                              "late_rel")}  # fmt: skip
+        med = {k: np.median([n[k] for n in ns]) for k in ("sigma_start", "sigma_end", "late",
+                                                          "late_rel")}  # fmt: skip
         acc = [100 * n["accuracy"] for n in ns]
         acc = f"{num(min(acc), 1)}–{num(max(acc), 1)}%"
-        steps = [n["steps_to"] for n in ns]
-        reach = per_seed_steps(steps)
-        sig = f"{med['sigma_start']} → {med['sigma_end']}"
-        drift = f"{med['late']} / {med['late_rel']}"
-        rows.append(f"{name:31}{acc:<13}{reach:<19}{sig:<19}{drift:<20}")
+        reach = per_seed_steps([n["steps_to"] for n in ns])
+        sig = f"{sci(med['sigma_start'])} → {sci(med['sigma_end'])}"
+        rel = "—" if np.isnan(med["late_rel"]) else sci(med["late_rel"])
+        masked |= rel == "—"
+        rows.append(f"{name:31}{acc:<13}{reach:<19}{sig:<19}{sci(med['late'])} / {rel}")
+    if masked:
+        rows.append(
+            f"—: σ_B below {TINY:g}: a drift in units of σ_B would measure how small σ_B is"
+        )
     return "\n".join(rows)
