@@ -6,7 +6,8 @@ probes; ``train_many`` trains several at once by stacking their parameters
 (batched matrix products), with the same result as ``train`` on each. Probes
 record, at chosen steps, each hidden layer's input to its nonlinearity (per
 unit: mean, std, percentiles, quantiles; see ``bnlib.shift.Summary``), the
-test loss and the test accuracy. Precise BN recomputes running statistics.
+test loss and the test accuracy. ``pre_activations`` and ``scores`` do the same for one
+trained network. Precise BN recomputes running statistics.
 """
 
 from __future__ import annotations
@@ -224,23 +225,60 @@ def _param_groups(model: torch.nn.Sequential, config: NetConfig) -> list[dict]:
 
 
 @torch.no_grad()
-def _probe(model: torch.nn.Sequential, xt, yt, xf=None, yf=None) -> list[np.ndarray]:
-    """Loss and accuracy on the test set and on training images (xf, yf; NaN when None),
-    and the Summary of each nonlinearity's input on the test set."""
+def _inputs(model: torch.nn.Sequential, x: torch.Tensor) -> list[torch.Tensor]:
+    """Each nonlinearity's input z (N, C) for x, in train mode (BN with the statistics of x);
+    the running statistics are left as they were, the model is left in train mode."""
     seen = []
     hooks = [m.register_forward_pre_hook(lambda _, inp: seen.append(inp[0]))
              for m in model if isinstance(m, tuple(_G.values()))]  # fmt: skip
     saved = [b.clone() for b in model.buffers()]
-    model.train()
-    model(xt)  # train mode: the hooks record z (N, C) of each layer
-    for b, s in zip(model.buffers(), saved, strict=True):
-        b.copy_(s)  # running statistics as they were
-    for h in hooks:
-        h.remove()
+    try:
+        model.train()
+        model(x)  # train mode: the hooks record z (N, C) of each layer
+    finally:
+        for b, s in zip(model.buffers(), saved, strict=True):
+            b.copy_(s)  # running statistics as they were
+        for h in hooks:
+            h.remove()
+    return seen
+
+
+def pre_activations(model: torch.nn.Sequential, x) -> list[np.ndarray]:
+    """The input z of each nonlinearity for the inputs x (N, D): one (N, C) array per layer.
+
+    BN normalises with the statistics of x as one batch (train mode), as in a probe;
+    the running statistics and the model's mode are left as they were.
+    """
+    was_training, dtype = model.training, next(model.parameters()).dtype
+    try:
+        z = _inputs(model, torch.as_tensor(np.asarray(x)).to(dtype))
+    finally:
+        model.train(was_training)
+    return [t.numpy() for t in z]
+
+
+@torch.no_grad()
+def scores(model: torch.nn.Sequential, x, y) -> tuple[float, float]:
+    """(cross-entropy, accuracy) of the model on x (N, D), labels y (N,), in eval mode
+    (BN with its running statistics); the model's mode is left as it was."""
+    was_training, dtype = model.training, next(model.parameters()).dtype
+    try:
+        logits = model.eval()(torch.as_tensor(np.asarray(x)).to(dtype))
+    finally:
+        model.train(was_training)
+    loss, acc = _scores(logits, torch.as_tensor(np.asarray(y)).long())
+    return float(loss), float(acc)
+
+
+@torch.no_grad()
+def _probe(model: torch.nn.Sequential, xt, yt, xf=None, yf=None) -> list[np.ndarray]:
+    """Loss and accuracy on the test set and on training images (xf, yf; NaN when None),
+    and the Summary of each nonlinearity's input on the test set."""
+    seen = _inputs(model, xt)
     model.eval()
-    scores = [*_scores(model(xt), yt), *_scores(None if xf is None else model(xf), yf)]
+    got = [*_scores(model(xt), yt), *_scores(None if xf is None else model(xf), yf)]
     model.train()
-    return [*scores, *_summary(torch.stack(seen))]
+    return [*got, *_summary(torch.stack(seen))]
 
 
 def _scores(logits, y) -> list[np.ndarray]:

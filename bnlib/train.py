@@ -151,12 +151,18 @@ def grad_norm(net, x, t, loss_fn: Callable, kind: str = "weight") -> float:
 def fit_classifier(
     x, labels, sizes, *, activation: str = "sigmoid", freeze=(), lr: float = 2.0,
     steps: int = 3000, batch_size: int = 64, seed: int = 0, batch_norm: bool = True,
+    gamma: float = 1.0,
 ):  # fmt: skip
     """Train ``mlp.mlp(sizes)`` on 0/1 labels with cross-entropy, then fix its BN statistics.
 
+    ``gamma``: the initial gamma of every BN layer (it stays there with "gamma" in freeze).
     Returns (net in eval mode with population statistics from x, accuracy on x, TrainResult).
     """
+    if not (np.isscalar(gamma) and np.isfinite(gamma) and gamma > 0):
+        raise ValueError(f"gamma must be a finite number > 0 (got {gamma!r})")
     net = mlp(sizes, activation=activation, batch_norm=batch_norm, seed=seed)
+    for bn in net.bn_layers:
+        bn.weight[...] = gamma
     result = sgd(net, x, labels, bce_with_logits, lr=lr, steps=steps, batch_size=batch_size,
                  seed=seed, freeze=freeze)  # fmt: skip
     net.set_population_stats(x)
@@ -167,3 +173,25 @@ def fit_classifier(
 def predict_proba(net, x) -> np.ndarray:
     """P(label 1) = sigmoid(logit) for each row of x, with the net in eval mode. Shape (N,)."""
     return sigmoid(net.eval().forward(x)[:, 0])
+
+
+def output_curvature(net, x) -> float:
+    """The largest eigenvalue of the Hessian of the mean cross-entropy over x (N, D) in the
+    output layer's weights and bias, the net in eval mode (a binary classifier: one logit).
+
+    H = (1/N) sum_i p_i (1 - p_i) a_i a_i^T, a_i = [h_i; 1], h_i the last hidden layer's
+    output. A lower bound on the curvature of the loss in all the parameters (a block of
+    the full Hessian); gradient descent with lr > 2 / lambda overshoots along its top
+    eigenvector (on a quadratic).
+    """
+    *body, out = net.eval().layers
+    if out.weight.shape[0] != 1:
+        raise ValueError(f"expected a net with one output logit (got {out.weight.shape[0]})")
+    h = _check.float_array(x)
+    for layer in body:
+        h = layer.forward(h)  # (N, hidden)
+    p = sigmoid(out.forward(h)[:, 0])  # (N,)
+    a = np.column_stack([h, np.ones(len(h))])  # (N, hidden + 1)
+    # H = (1/N) a^T diag(p (1 - p)) a
+    hessian = (a * (p * (1 - p))[:, None]).T @ a / len(a)
+    return float(np.linalg.eigvalsh(hessian)[-1])

@@ -118,3 +118,14 @@ def test_static_figures_draw():
     figs.append(nb03.accuracy_by_model(["XOR", "spirals"], ["frozen", "learned"], acc, (0, 1)))
     for fig in figs:
         assert rendered_pixels(fig).std() > 0
+
+
+def test_title_legend_and_axes_name_the_activations_input_alike(dash):
+    """One name for the activation's input everywhere: y = gamma x_hat + beta."""
+    assert dash.figure.get_suptitle().startswith("sigmoid σ(y), inputs N(0.00, 1.00²)")
+    assert dash.figure.axes[0].get_xlabel() == "input y = γx̂ + β"
+    set_values(dash, activation="tanh")
+    assert dash.figure.get_suptitle().startswith("tanh(y), inputs")
+    fig = nb03.linear_range_figure(0.02, np.geomspace(1e-3, 0.3, 20))
+    assert fig.axes[0].get_xlabel() == "sigmoid input y" and fig.axes[0].get_ylabel() == "σ(y)"
+    assert nb03.activation_contrast(np.linspace(-3, 3, 31)).axes[0].get_xlabel() == "input y"

@@ -18,7 +18,9 @@ from bnlib.nets import (
     bn_layers,
     fit,
     mnist_mlp,
+    pre_activations,
     precise_bn,
+    scores,
     train,
     train_many,
 )
@@ -160,6 +162,32 @@ def test_fit_returns_the_network_train_trains(small_data):
     assert acc == pytest.approx(run.test_acc[-1], abs=1e-6)  # run: a float32 mean; 1 image = 0.005
     gamma = np.concatenate([bn.weight.detach().numpy() for bn in bn_layers(model)])
     assert gamma.shape == (300,) and np.abs(gamma - 1).max() > 1e-3
+
+
+def test_pre_activations_are_bn_of_x_with_its_own_statistics_and_change_nothing(small_data):
+    """Layer 1's z is x W^T normalised with the statistics of x, times gamma, plus beta."""
+    model = fit(NetConfig(bn=True, lr=1.0, seed=2), small_data, 20)
+    model.eval()
+    before = [b.clone() for b in model.buffers()]
+    z = pre_activations(model, small_data.x_test)
+    assert [a.shape for a in z] == [(200, 100)] * 3 and not model.training
+    assert all(torch.equal(a, b) for a, b in zip(before, model.buffers(), strict=True))
+    w, bn = model[0].weight.detach().double().numpy(), model[1]
+    gamma, beta = (p.detach().double().numpy() for p in (bn.weight, bn.bias))
+    want, _ = F.batch_norm_train(small_data.x_test.astype(np.float64) @ w.T, gamma, beta)
+    np.testing.assert_allclose(z[0], want, atol=1e-4)
+
+
+def test_scores_are_the_eval_mode_loss_and_accuracy(small_data):
+    model = fit(NetConfig(bn=True, lr=1.0, seed=2), small_data, 20)
+    loss, acc = scores(model, small_data.x_test, small_data.y_test)
+    assert model.training  # left as it was
+    with torch.no_grad():
+        logits = model.eval()(torch.from_numpy(small_data.x_test))
+    y = torch.from_numpy(small_data.y_test)
+    assert loss == pytest.approx(torch.nn.functional.cross_entropy(logits, y).item(), rel=1e-6)
+    assert acc == pytest.approx((logits.argmax(1) == y).double().mean().item(), abs=1e-6)
+    assert 0.2 < acc < 1  # 20 steps learn something: not a constant's 10 %
 
 
 MIXED = [

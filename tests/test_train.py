@@ -8,7 +8,15 @@ from bnlib.layers import BatchNorm1d
 from bnlib.losses import bce_with_logits, mse
 from bnlib.mlp import Linear, Net, mlp
 from bnlib.toys import best_gamma_beta, shifted_scaled_targets, xor
-from bnlib.train import batches, evaluate, fit_classifier, grad_norm, predict_proba, sgd
+from bnlib.train import (
+    batches,
+    evaluate,
+    fit_classifier,
+    grad_norm,
+    output_curvature,
+    predict_proba,
+    sgd,
+)
 
 
 def toy_net(seed=0):
@@ -140,6 +148,48 @@ def test_fit_classifier_learns_xor_and_the_frozen_sigmoid_net_cannot():
     f = frozen.eval().forward(x)[:, 0] - frozen.layers[-1].bias[0]
     g = frozen.eval().forward(-x)[:, 0] - frozen.layers[-1].bias[0]
     assert np.std(f + g) < 0.05 * np.std(f) + 1e-3  # odd, up to the data's mean not being 0
+
+
+def test_fit_classifier_starts_gamma_where_asked_and_freezing_keeps_it_there():
+    x, y = xor(80, seed=1)
+    net, _, result = fit_classifier(x, y, [2, 4, 4, 1], steps=30, gamma=3.0, freeze=("gamma",))
+    assert all(np.all(g == 3.0) for g in result.gamma)  # every step, every layer
+    assert all(np.all(bn.weight == 3.0) for bn in net.bn_layers)
+    r_1 = fit_classifier(x, y, [2, 4, 4, 1], steps=30, gamma=1.0)[2]
+    r_d = fit_classifier(x, y, [2, 4, 4, 1], steps=30)[2]  # 1 is the default start
+    np.testing.assert_array_equal(r_1.loss, r_d.loss)
+    with pytest.raises(ValueError, match=r"gamma must be a finite number > 0 \(got -1\.0\)"):
+        fit_classifier(x, y, [2, 4, 1], steps=5, gamma=-1.0)
+
+
+def _loss_in_output_layer(net, x, y, theta):
+    """The mean cross-entropy with the output layer's (W, b) set to theta, in eval mode."""
+    out = net.layers[-1]
+    out.weight[...], out.bias[...] = theta[:-1], theta[-1]
+    return bce_with_logits(net.eval().forward(x), y)[0]
+
+
+def test_output_curvature_is_the_top_eigenvalue_of_the_finite_difference_hessian():
+    x, y = xor(60, seed=2)
+    net, _, _ = fit_classifier(x, y, [2, 3, 1], steps=40)
+    out = net.layers[-1]
+    theta = np.concatenate([out.weight[0], out.bias]).copy()
+    got = output_curvature(net, x)
+    h, k = 1e-4, len(theta)
+    hess = np.zeros((k, k))
+    for i in range(k):  # central differences of the loss
+        for j in range(k):
+            e_i, e_j = h * np.eye(k)[i], h * np.eye(k)[j]
+            f = [_loss_in_output_layer(net, x, y, theta + a + b)
+                 for a, b in ((e_i, e_j), (e_i, -e_j), (-e_i, e_j), (-e_i, -e_j))]  # fmt: skip
+            hess[i, j] = (f[0] - f[1] - f[2] + f[3]) / (4 * h * h)
+    _loss_in_output_layer(net, x, y, theta)  # the weights back
+    assert got == pytest.approx(np.linalg.eigvalsh(hess)[-1], rel=1e-5)
+
+
+def test_output_curvature_needs_one_logit():
+    with pytest.raises(ValueError, match=r"one output logit \(got 2\)"):
+        output_curvature(mlp([2, 3, 2]), X)
 
 
 def test_predict_proba_is_the_sigmoid_of_the_logit():

@@ -16,7 +16,7 @@ from bnlib.viz import PALETTE, freeze_layout, hist_outline, new_figure, num, pct
 from bnlib.widgets import Dashboard, log_slider, register, slider
 
 X = np.linspace(-8, 8, 801)
-ACT_NAMES = {"sigmoid": "sigmoid σ(x)", "tanh": "tanh(x)", "relu": "ReLU(x)"}
+ACT_NAMES = {"sigmoid": "sigmoid σ(y)", "tanh": "tanh(y)", "relu": "ReLU(y)"}  # y = γx̂ + β
 ACT_COLOURS = {"sigmoid": PALETTE["blue"], "tanh": PALETTE["orange"], "relu": PALETTE["green"]}
 LINEAR, SATURATED = PALETTE["green"], PALETTE["red"]
 # delta is a share of the output span: tanh spans (-1, 1), twice the sigmoid's (0, 1)
@@ -36,14 +36,14 @@ def _band(lo, hi, gamma, beta):
 
 @styled
 def linear_range_figure(delta: float, deltas):
-    """Left: sigmoid, its tangent at 0 and N(0, 1) inputs, the linear range shaded.
+    """Left: sigmoid σ(y), its tangent at 0 and N(0, 1) inputs y, the linear range shaded.
     Right: the share of N(0, gamma^2) inputs in the linear range, against delta."""
     fig, (ax, ax2) = new_figure(1, 2, width=13, height=4.4)
     a, s = A.linear_range(delta), A.saturation_threshold()
-    ax.plot(X, A.sigmoid(X), color="black", label="σ(x)")
-    ax.plot(X, A.tangent_at_zero(X), color="0.45", ls="--", label="tangent 1/2 + x/4")
+    ax.plot(X, A.sigmoid(X), color="black", label="σ(y)")
+    ax.plot(X, A.tangent_at_zero(X), color="0.45", ls="--", label="tangent 1/2 + y/4")
     ax.axvspan(
-        -a, a, color=LINEAR, alpha=0.15, label=f"|σ(x) − tangent| < {delta:g}: |x| < {num(a)}"
+        -a, a, color=LINEAR, alpha=0.15, label=f"|σ(y) − tangent| < {delta:g}: |y| < {num(a)}"
     )
     for side in (-1, 1):
         ax.axvspan(side * s, side * 8, color=SATURATED, alpha=0.12,
@@ -52,7 +52,7 @@ def linear_range_figure(delta: float, deltas):
     twin.fill_between(X, _pdf(X, 1, 0), color=PALETTE["sky"], alpha=0.5, label="N(0, 1) inputs")
     twin.set(ylim=(0, 1.0), ylabel="input density")
     twin.grid(False)
-    ax.set(xlim=(-6, 6), ylim=(-0.3, 1.3), xlabel="input x", ylabel="σ(x)",
+    ax.set(xlim=(-6, 6), ylim=(-0.3, 1.3), xlabel="sigmoid input y", ylabel="σ(y)",
            title="The sigmoid near 0 and normalised inputs")  # fmt: skip
     handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
     ax.legend(handles=handles, loc="upper left", frameon=False, fontsize=11)
@@ -290,7 +290,7 @@ def activation_contrast(betas, active_measured=None, active_start=None):
         axes[1].plot(betas, A.nonlinearity_index(1.0, betas, name), color=c, label=ACT_NAMES[name])
     axes[0].fill_between(X, _pdf(X, 1, 0), color=PALETTE["sky"], alpha=0.4, label="N(0, 1) density")
     axes[0].set(
-        xlim=(-4, 4), ylim=(-1.2, 2.5), xlabel="input x", ylabel="g(x)", title="three activations"
+        xlim=(-4, 4), ylim=(-1.2, 2.5), xlabel="input y", ylabel="g(y)", title="three activations"
     )
     axes[0].legend(loc="upper left", frameon=False)
     axes[1].set(xlabel="β (γ = 1)", ylabel="nonlinearity index", ylim=(0, 1),
