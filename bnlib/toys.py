@@ -13,6 +13,16 @@ def _n(n) -> int:
     return int(n)
 
 
+def standard_sample(n: int = 2000, *, seed: int = 0) -> np.ndarray:
+    """n normal draws rescaled to mean exactly 0 and std exactly 1 (biased): (n, 1).
+
+    What BN's x_hat is for one feature of a batch of n, so figures can show gamma and
+    beta acting on it without the sample's own small offset and spread.
+    """
+    z = np.random.default_rng(seed).standard_normal((_n(n), 1))
+    return (z - z.mean()) / z.std()
+
+
 def xor(n: int = 400, *, noise: float = 0.35, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Four Gaussian blobs at (+-1, +-1); label 1 where x1 * x2 > 0 (the blob's sign).
 

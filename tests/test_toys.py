@@ -11,6 +11,7 @@ from bnlib.toys import (
     grid,
     shifted_scaled_targets,
     spirals,
+    standard_sample,
     xor,
 )
 
@@ -65,6 +66,14 @@ def test_angle_to_best_is_zero_along_the_targets_slope_and_90_across_it():
         angle_to_best(np.ones((3, 2)), x, t)
     with pytest.raises(ValueError, match="expected every row of W to be non-zero"):
         angle_to_best(np.array([[1.0, 0.0], [0.0, 0.0]]), x, t)
+
+
+def test_standard_sample_has_mean_exactly_0_and_std_exactly_1():
+    z = standard_sample(500, seed=3)
+    assert z.shape == (500, 1)
+    assert abs(z.mean()) < 1e-15 and z.std() == pytest.approx(1.0, abs=1e-14)
+    assert np.array_equal(z, standard_sample(500, seed=3))
+    assert not np.array_equal(z, standard_sample(500, seed=4))
 
 
 def test_grid_covers_the_points():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from bnlib.functional import batch_norm_train, scale_and_shift
+from bnlib.toys import standard_sample
 from bnlib.viz import hist_outline, new_figure, num, styled
 from bnlib.widgets import Dashboard, register, slider
 
@@ -44,8 +45,7 @@ def bn_overview(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray):
 @styled
 def setup_check(m: int = 2000, seed: int = 0) -> Dashboard:
     """γ and β sliders move a histogram of y = γ·x̂ + β: checks that widgets render."""
-    x_hat = np.random.default_rng(seed).standard_normal((m, 1))
-    x_hat = (x_hat - x_hat.mean()) / x_hat.std()  # exactly mean 0, std 1
+    x_hat = standard_sample(m, seed=seed)  # exactly mean 0, std 1
     bins = np.linspace(-8, 8, 81)
     fig, ax = new_figure(width=8, height=3.4)
     z = np.linspace(-8, 8, 400)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from bnlib.functional import batch_mean, batch_var, normalize, scale_and_shift
+from bnlib.toys import standard_sample
 from bnlib.viz import PALETTE, hist_outline, new_figure, num, styled
 from bnlib.widgets import Dashboard, log_slider, register, slider
 
@@ -49,8 +50,7 @@ def algorithm_steps(x: np.ndarray, gamma: float, beta: float, eps: float = 1e-5)
 @styled
 def scale_shift_eps(m: int = 2000, seed: int = 0) -> Dashboard:
     """γ, β, ε and the feature's own spread σ drive y = γ·x̂ + β for one feature."""
-    z = np.random.default_rng(seed).standard_normal((m, 1))
-    z = (z - z.mean()) / z.std()  # exactly mean 0, std 1: x = 3 + σ·z has std σ
+    z = standard_sample(m, seed=seed)  # exactly mean 0, std 1: x = 3 + σ·z has std σ
     bins = np.linspace(-8, 10, 91)
     fig, ax = new_figure(width=9, height=3.8)
     (before,) = ax.plot([], [], color="0.55", ls="--", lw=1.5, label="input x = 3 + σ·z")
