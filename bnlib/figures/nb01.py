@@ -235,8 +235,8 @@ def bn_cut(traces: dict, key: str = "ics", after: int = AFTER) -> np.ndarray:
     by the median with BN (NaN where the latter is 0: layer 1's ICS)."""
     med = {bn: np.median([split_numbers(t, after)[key] for t in runs], axis=0)
            for bn, runs in traces.items()}  # fmt: skip
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(med[True] > 0, med[False] / np.where(med[True] > 0, med[True], 1), np.nan)
+    with_bn = np.where(med[True] > 0, med[True], np.nan)  # 0 (no ICS to cut) -> NaN
+    return med[False] / with_bn
 
 
 def settled_at(run, layer: int = LAYER, level: float = 0.1) -> int | None:
@@ -391,8 +391,9 @@ def lr_layer_table(runs: list) -> str:
             rs = by_lr(runs, bn).get(lr)
             if not rs:
                 continue
-            first = np.median([layer_drift(r.z).w1[0] for r in rs], axis=0)  # (L,)
-            ok = [late(layer_drift(r.z).w1, r) for r in rs if outcome(r) != "broke"]
+            w1 = [layer_drift(r.z).w1 for r in rs]  # each (P - 1, L)
+            first = np.median([w[0] for w in w1], axis=0)  # (L,)
+            ok = [late(w, r) for w, r in zip(w1, rs, strict=True) if outcome(r) != "broke"]
             after = np.median(ok, axis=0) if ok else [None] * layers
             cells = [f"{sci(f)} / {'(broke)' if a is None else sci(a)}"
                      for f, a in zip(first, after, strict=True)]  # fmt: skip
