@@ -16,6 +16,7 @@ import numpy as np
 from bnlib import activations
 from bnlib.layers import BatchNorm1d
 from bnlib.norm_layers import GroupNorm, LayerNorm
+from bnlib.portable import disturbed
 
 NORMS = ("batch", "layer", "group", None)
 NORM_LAYERS = (BatchNorm1d, LayerNorm, GroupNorm)  # parameters named gamma, beta
@@ -29,7 +30,8 @@ class Linear:
 
     def __init__(self, n_in: int, n_out: int, *, bias=True, gain=1.0, rng=None, dtype=np.float64):
         rng = np.random.default_rng(rng)
-        self.weight = (gain / np.sqrt(n_in) * rng.standard_normal((n_out, n_in))).astype(dtype)
+        w = gain / np.sqrt(n_in) * rng.standard_normal((n_out, n_in))  # (out, in)
+        self.weight = disturbed(w).astype(dtype)
         self.bias = np.zeros(n_out, dtype) if bias else None
         self.grad_weight = self.grad_bias = self._x = None
 

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from bnlib.portable import disturbed
 from bnlib.progress import progress
 from bnlib.shift import INITS, SMALL_STD, Summary, init_std, summarize
 from bnlib.stacked import Stack
@@ -88,7 +89,8 @@ def mnist_mlp(config: NetConfig, n_in: int = 784, n_out: int = 10) -> torch.nn.S
     with torch.no_grad():
         for lin in (m for m in model if isinstance(m, torch.nn.Linear)):
             std = init_std(config.init, lin.in_features, lin.out_features, config.init_std)
-            lin.weight.copy_(std * torch.randn(lin.weight.shape, generator=gen))  # (out, in)
+            w = std * torch.randn(lin.weight.shape, generator=gen)  # (out, in)
+            lin.weight.copy_(disturbed(w))
             if lin.bias is not None:
                 lin.bias.zero_()
     model.generator = gen  # train() continues it for the mini-batch order

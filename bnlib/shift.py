@@ -16,6 +16,7 @@ from threadpoolctl import threadpool_limits
 
 from bnlib._check import float_array
 from bnlib.functional import batch_mean, batch_var
+from bnlib.portable import disturbed
 
 INITS = ("gaussian", "xavier", "he")
 SMALL_STD = 0.01  # "small random Gaussian values" (paper §4.1 gives no number)
@@ -46,7 +47,7 @@ def init_std(init: str, fan_in: int, fan_out: int, small_std: float = SMALL_STD)
 def unit_weights(sizes: tuple[int, ...], seed: int = 0) -> list[np.ndarray]:
     """Standard normal matrices (fan_in, fan_out) for consecutive ``sizes``; scaled later."""
     rng = np.random.default_rng(seed)
-    return [rng.standard_normal(shape) for shape in itertools.pairwise(sizes)]
+    return [disturbed(rng.standard_normal(shape)) for shape in itertools.pairwise(sizes)]
 
 
 class Propagation(NamedTuple):

@@ -7,6 +7,11 @@ a running kernel; the text fallback and the static PNG next to each
 dashboard stay), consecutive prints of a cell are stored as one output, no
 widget state or timing metadata is kept, and a notebook that stores an error
 (outside a ``raises-exception`` cell) is not written.
+
+``--disturb`` (``make disturbed``, part of ``make test``) writes nothing: it
+runs each notebook with float rounding disturbed the way another CPU's
+kernels would disturb it (see ``disturbed_env``) and fails if any cell
+raises, in particular any claim check (``bnlib.portable.claim``).
 """
 
 from __future__ import annotations
@@ -58,7 +63,30 @@ def stored_errors(nb) -> list[str]:
     return errors
 
 
-def execute(path: Path, timeout: int = 600) -> float:
+def disturbed_env() -> dict[str, str]:
+    """The environment of a disturbed run: other kernels where a switch exists, else noise.
+
+    - torch: the next lower kernel family (``ATEN_CPU_CAPABILITY``: AVX-512 -> AVX2 ->
+      the portable ``default``), as a CPU without the wider vectors would run;
+    - numpy's own loops (sums, reductions, ufuncs): the SIMD extensions above the
+      lowest one found are switched off (``NPY_DISABLE_CPU_FEATURES``);
+    - BLAS (OpenBLAS picks its kernel from the CPU, and its only switch, the
+      OPENBLAS_* variables, is the machine owner's, never ours): every seeded
+      initial weight in bnlib is multiplied by ``1 + 1e-6 u`` (``BNLIB_DISTURB``),
+      which a training run amplifies just as it amplifies a kernel's last bits.
+    """
+    import torch
+    from numpy._core import _multiarray_umath as npcore
+
+    lower = {"AVX512": "avx2"}.get(torch.backends.cpu.get_cpu_capability(), "default")
+    found = [f for f in npcore.__cpu_dispatch__ if npcore.__cpu_features__.get(f)]
+    env = {"BNLIB_DISTURB": "1e-6", "ATEN_CPU_CAPABILITY": lower}
+    if len(found) > 1:
+        env["NPY_DISABLE_CPU_FEATURES"] = " ".join(found[1:])
+    return env
+
+
+def execute(path: Path, timeout: int = 600, write: bool = True) -> float:
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "code":
@@ -80,6 +108,8 @@ def execute(path: Path, timeout: int = 600) -> float:
     errors = stored_errors(nb)
     if errors:
         raise RuntimeError(f"{path} raised errors, not written:\n  " + "\n  ".join(errors))
+    if not write:
+        return seconds
     strip_widget_views(nb)
     coalesce_streams(nb)
     nbformat.validate(nb)
@@ -90,12 +120,21 @@ def execute(path: Path, timeout: int = 600) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--disturb", action="store_true", help="run disturbed; write nothing")
     args = parser.parse_args(argv)
     os.environ.setdefault("PYTHONHASHSEED", "0")
+    if args.disturb:
+        env = disturbed_env()
+        os.environ.update(env)
+        print("disturbed run: " + " ".join(f"{k}={v!r}" for k, v in env.items()), flush=True)
     failed = 0
     for path in args.notebooks:
         try:
-            print(f"{path}: {execute(path):.1f} s", flush=True)
+            seconds = execute(path, write=not args.disturb)
+            print(
+                f"{path}: {seconds:.1f} s" + (" (disturbed, not written)" if args.disturb else ""),
+                flush=True,
+            )
         except Exception as e:  # report every notebook, then fail
             print(f"{path}: FAILED\n{e}", file=sys.stderr, flush=True)
             failed += 1
