@@ -129,3 +129,22 @@ def test_start_here_links_every_other_notebook():
     for nb_path in NOTEBOOKS:
         if nb_path != start:
             assert f"]({nb_path.name})" in body, f"00's map does not link {nb_path.name}"
+
+
+EXEMPT = "nbval-ignore-output"
+
+
+def test_cells_exempt_from_nbval_say_why_and_none_is_skipped(nb_path):
+    """README, "Portable results": a cell whose digits depend on float rounding is exempt
+    from nbval's comparison (it still runs, its claim checks still raise); its first line
+    says why. No cell is skipped, and nothing exempts a whole notebook."""
+    for i, c in enumerate(code_cells(load(nb_path)), start=1):
+        tags = c.get("metadata", {}).get("tags", [])
+        assert "nbval-skip" not in tags, f"code cell {i} is skipped: every cell must run"
+        if EXEMPT in tags:
+            first = text(c).splitlines()[0]
+            why = first.removeprefix(f"# {EXEMPT}:").strip()
+            assert first.startswith(f"# {EXEMPT}:") and len(why.split()) >= 3, (
+                f"code cell {i} is exempt from nbval; its first line must be "
+                f"'# {EXEMPT}: <why its digits depend on rounding>' (got {first!r})"
+            )
