@@ -1,6 +1,8 @@
-"""Execution time of every notebook, top to bottom in a fresh kernel (budget 30 s).
+"""Execution time of every notebook (lessons and labs), top to bottom in a fresh kernel.
 
-Run one at a time on an otherwise idle machine; nothing is written back.
+Budget 25 s here, so that a notebook stays within 30 s on machines of this kind
+that run up to 1.2x slower (issue 13). Run on an otherwise idle machine;
+nothing is written back. ``bench_notebooks.py [NOTEBOOK ...]`` times only those.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks._table import table  # noqa: E402
 
-BUDGET_S = 30.0
+BUDGET_S = 25.0
 
 
 def run(path: Path) -> float:
@@ -34,7 +36,10 @@ def run(path: Path) -> float:
 def main() -> int:
     os.environ.setdefault("PYTHONHASHSEED", "0")
     rows, over = [], 0
-    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+    paths = [Path(p) for p in sys.argv[1:]] or sorted(
+        [*(ROOT / "notebooks").glob("*.ipynb"), *(ROOT / "notebooks" / "labs").glob("*.ipynb")]
+    )
+    for path in paths:
         seconds = run(path)
         over += seconds > BUDGET_S
         rows.append(
