@@ -16,28 +16,17 @@ from bnlib import _check
 
 
 class BNCache(NamedTuple):
-    """What the backward pass needs from a training-mode forward pass.
+    """What the backward pass needs from a training-mode forward pass (Alg. 1)."""
 
-    ``xc`` is x minus a rough mean and ``d`` the rest of the mean, so that
-    x_hat = (xc - d) * inv_std is never stored: one pass fewer each way.
-    """
-
-    xc: np.ndarray  # (N, C, *) x - (mu - d)
-    d: np.ndarray  # (C,)
+    x_hat: np.ndarray  # (N, C, *) line 3: the normalised input
     gamma: np.ndarray  # (C,)
-    mu: np.ndarray  # (C,) batch mean
-    var: np.ndarray  # (C,) biased batch variance
+    mu: np.ndarray  # (C,) line 1: the batch mean
+    var: np.ndarray  # (C,) line 2: the biased batch variance
     inv_std: np.ndarray  # (C,) 1 / sqrt(var + eps)
 
-    @property
-    def x_hat(self) -> np.ndarray:
-        """Alg. 1, line 3: the normalised input (computed on demand)."""
-        nd = self.xc.ndim
-        return (self.xc - _bcast(self.d, nd)) * _bcast(self.inv_std, nd)
 
-
-def _bcast(v: np.ndarray, ndim: int) -> np.ndarray:
-    """(C,) -> (1, C, 1, ...) so it broadcasts along axis 1 of an ndim array."""
+def _c(v: np.ndarray, ndim: int) -> np.ndarray:
+    """(C,) -> (1, C, 1, ...): a per-channel vector that broadcasts along axis 1."""
     return v.reshape((1, -1) + (1,) * (ndim - 2))
 
 
@@ -46,32 +35,17 @@ def _m(x: np.ndarray) -> int:
     return x.size // x.shape[1]
 
 
-def _csum(a: np.ndarray, b: np.ndarray | None = None) -> np.ndarray:
-    """Per-channel sum of a (or of a * b) over every axis but 1, without a temporary."""
-    if a.ndim == 2:  # (N, C): the channel axis is the fast one
-        return a.sum(axis=0) if b is None else np.einsum("nc,nc->c", a, b)
-    a3 = a.reshape(a.shape[0], a.shape[1], -1)  # (N, C, L)
-    if b is None:
-        return np.einsum("ncl->c", a3)
-    return np.einsum("ncl,ncl->c", a3, b.reshape(a3.shape))
+def _sum(a: np.ndarray) -> np.ndarray:
+    """Per-channel sum over every axis but 1, in a's dtype: (N, C, *) -> (C,).
 
-
-def _centered(x: np.ndarray, mu=None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """x - mu, and the exact mean and biased variance by the corrected two-pass method.
-
-    With a rough mu (float32 sums, or a given one) the residual d = mean(x - mu)
-    is tiny, so mean = mu + d and var = mean((x - mu)^2) - d^2 are accurate even
-    for float32 data with a large offset (E[x^2] - E[x]^2 would cancel).
-    Returns (xc = x - mu, mean, var, d), all in x's dtype.
+    ``einsum`` is numpy's fastest way to it here (about twice ``a.sum(axis=(0, 2, 3))``).
     """
-    m = _m(x)
-    with np.errstate(invalid="ignore", over="ignore"):  # callers check for non-finite results
-        if mu is None:
-            mu = _csum(x) / m
-        xc = x - _bcast(mu, x.ndim)
-        d = _csum(xc) / m
-        var = np.maximum(_csum(xc, xc) / m - d * d, 0)
-    return xc, (mu + d).astype(x.dtype), var.astype(x.dtype), d.astype(x.dtype)
+    return np.einsum("ncl->c", a.reshape(a.shape[0], a.shape[1], -1))
+
+
+def _mean(a: np.ndarray) -> np.ndarray:
+    """Per-channel mean over every axis but 1: (1/m) sum_i a_i."""
+    return _sum(a) / a.dtype.type(_m(a))
 
 
 def batch_mean(x) -> np.ndarray:
@@ -94,10 +68,13 @@ def batch_var(x, mu=None) -> np.ndarray:
     """
     x = _check.float_array(x)
     _check.layout(x)
-    if mu is not None:
-        mu = _check.per_channel(mu, x.shape[1], "mu", x.dtype)
-    # sigma^2_B = 1/m sum_i (x_i - mu_B)^2
-    var = _centered(x, mu)[2]
+    given = mu is not None
+    mu = _check.per_channel(mu, x.shape[1], "mu", x.dtype) if given else _mean(x)
+    with np.errstate(invalid="ignore", over="ignore"):  # checked below
+        x_c = x - _c(mu, x.ndim)
+        if not given:  # as in batch_norm_train: mu_B's float32 rounding taken back out
+            x_c -= _c(_mean(x_c), x.ndim)
+        var = _mean(x_c**2)
     _check.finite_stats("x", variance=var)
     return var
 
@@ -112,7 +89,7 @@ def normalize(x, mu, var, eps: float = 1e-5) -> np.ndarray:
     mu = _check.per_channel(mu, x.shape[1], "mu", x.dtype)
     var = _check.per_channel(var, x.shape[1], "var", x.dtype)
     inv_std = _check.inv_std(var, eps)
-    return (x - _bcast(mu, x.ndim)) * _bcast(inv_std, x.ndim)
+    return (x - _c(mu, x.ndim)) * _c(inv_std, x.ndim)
 
 
 def scale_and_shift(x_hat, gamma, beta) -> np.ndarray:
@@ -124,7 +101,7 @@ def scale_and_shift(x_hat, gamma, beta) -> np.ndarray:
     _check.layout(x_hat, "x_hat")
     gamma = _check.per_channel(gamma, x_hat.shape[1], "gamma", x_hat.dtype)
     beta = _check.per_channel(beta, x_hat.shape[1], "beta", x_hat.dtype)
-    return x_hat * _bcast(gamma, x_hat.ndim) + _bcast(beta, x_hat.ndim)
+    return _c(gamma, x_hat.ndim) * x_hat + _c(beta, x_hat.ndim)
 
 
 def _affine(gamma, beta, channels: int, dtype) -> tuple[np.ndarray, np.ndarray]:
@@ -155,41 +132,47 @@ def batch_norm_train(x, gamma, beta, eps: float = 1e-5) -> tuple[np.ndarray, BNC
         )
     gamma, beta = _affine(gamma, beta, x.shape[1], x.dtype)
     nd = x.ndim
-    # lines 1-2: mu_B and sigma^2_B (xc = x - rough mean, d = the rest of the mean)
-    xc, mu, var, d = _centered(x)
+    with np.errstate(invalid="ignore", over="ignore"):  # checked below
+        # line 1: mu_B = 1/m sum_i x_i
+        mu = _mean(x)
+        # x_i - mu_B. In float32 mu_B is inexact (its last bit alone is 1e-3 at a mean
+        # of 1e4): what is left, d = mean(x - mu_B), is taken back out, so x_c has mean 0.
+        x_c = x - _c(mu, nd)
+        d = _mean(x_c)
+        x_c -= _c(d, nd)
+        mu += d
+        # line 2: sigma^2_B = 1/m sum_i (x_i - mu_B)^2   (two-pass: never E[x^2] - E[x]^2)
+        var = _mean(x_c**2)
     _check.finite_stats("x", mean=mu, variance=var)
-    inv_std = _check.inv_std(var, eps)
-    # lines 3-4: y = gamma * x_hat + beta = (xc - d) * gamma * inv_std + beta
-    a = gamma * inv_std
-    y = xc * _bcast(a, nd)
-    y += _bcast(beta - d * a, nd)
-    return y, BNCache(xc, d, gamma, mu, var, inv_std)
+    inv_std = _check.inv_std(var, eps)  # 1 / sqrt(sigma^2_B + eps), refusing var + eps <= 0
+    # line 3: x_hat_i = (x_i - mu_B) / sqrt(sigma^2_B + eps)
+    x_hat = x_c * _c(inv_std, nd)
+    # line 4: y_i = gamma x_hat_i + beta
+    y = _c(gamma, nd) * x_hat + _c(beta, nd)
+    return y, BNCache(x_hat, gamma, mu, var, inv_std)
 
 
 def batch_norm_backward(dy, cache: BNCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The paper's §3 backward pass through Alg. 1, in closed form.
 
-    dl/dx = gamma / sqrt(var + eps) * (dy - mean(dy) - x_hat * mean(dy * x_hat))
-    dl/dgamma = sum(dy * x_hat),  dl/dbeta = sum(dy)   (over all axes but 1)
+    dl/dbeta  = sum_i dy_i,   dl/dgamma = sum_i dy_i x_hat_i   (over all axes but 1)
+    dl/dx_i   = gamma / (m sqrt(var + eps)) * (m dy_i - dl/dbeta - x_hat_i dl/dgamma)
 
+    (The paper's chain of dl/dx_hat, dl/dvar and dl/dmu, collected: notebook 04.)
     Args: dy like the forward's y; cache from ``batch_norm_train``.
     Returns: dx like x; dgamma, dbeta (C,).
     """
-    xc, d, gamma, _, _, inv_std = cache
-    dy = _check.float_array(dy, "dy").astype(xc.dtype, copy=False)
-    _check.same_shape(dy, xc.shape, "dy", "the forward output y")
-    nd, m = xc.ndim, _m(xc)
-    # dl/dbeta = sum_i dy_i ; dl/dgamma = sum_i dy_i * x_hat_i, x_hat = (xc - d) * inv_std
+    x_hat, gamma, _, _, inv_std = cache
+    dy = _check.float_array(dy, "dy").astype(x_hat.dtype, copy=False)
+    _check.same_shape(dy, x_hat.shape, "dy", "the forward output y")
+    nd, m = x_hat.ndim, _m(x_hat)
     with np.errstate(invalid="ignore", over="ignore"):  # checked on the next line
-        dbeta = _csum(dy)
-        dgamma = inv_std * (_csum(dy, xc) - d * dbeta)
+        dbeta = _sum(dy)  # dl/dbeta = sum_i dy_i
+        dgamma = _sum(dy * x_hat)  # dl/dgamma = sum_i dy_i x_hat_i
     _check.finite_stats("dy", sum=dbeta, **{"sum of dy * x_hat": dgamma})
-    # dl/dx = gamma * inv_std * (dy - mean(dy) - x_hat * mean(dy * x_hat))
-    c1 = inv_std * dgamma / m  # x_hat * mean(dy x_hat) = xc * c1 - d * c1
-    dx = xc * _bcast(c1, nd)
-    dx += _bcast(dbeta / m - d * c1, nd)
-    np.subtract(dy, dx, out=dx)
-    dx *= _bcast(gamma * inv_std, nd)
+    # dl/dx_i = gamma / (m sqrt(var + eps)) * (m dy_i - sum_j dy_j - x_hat_i sum_j dy_j x_hat_j)
+    k = _c(gamma * inv_std / x_hat.dtype.type(m), nd)
+    dx = k * (m * dy - _c(dbeta, nd) - x_hat * _c(dgamma, nd))
     return dx, dgamma, dbeta
 
 
@@ -216,10 +199,7 @@ def batch_norm_eval(x, gamma, beta, mean, var, eps: float = 1e-5) -> np.ndarray:
     # scale = gamma / sqrt(Var[x] + eps); y = scale * (x - E[x]) + beta, the same
     # affine map as line 11, centred first so a large E[x] does not cancel.
     scale = gamma * _check.inv_std(var, eps)
-    y = x - _bcast(mean, x.ndim)
-    y *= _bcast(scale, x.ndim)
-    y += _bcast(beta, x.ndim)
-    return y
+    return _c(scale, x.ndim) * (x - _c(mean, x.ndim)) + _c(beta, x.ndim)
 
 
 def batch_norm_eval_backward(dy, x, gamma, mean, var, eps: float = 1e-5):
@@ -236,4 +216,4 @@ def batch_norm_eval_backward(dy, x, gamma, mean, var, eps: float = 1e-5):
     gamma, _ = _affine(gamma, None, x.shape[1], x.dtype)
     x_hat = normalize(x, mean, var, eps)
     inv_std = _check.inv_std(_check.per_channel(var, x.shape[1], "var", x.dtype), eps)
-    return dy * _bcast(gamma * inv_std, x.ndim), _csum(dy, x_hat), _csum(dy)
+    return dy * _c(gamma * inv_std, x.ndim), _sum(dy * x_hat), _sum(dy)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from bnlib import _check
-from bnlib.functional import _bcast
+from bnlib.functional import _c
 from bnlib.norms import _standardize_stats
 
 
@@ -30,7 +30,7 @@ class _GroupNorm:
         self.training = True
 
     def _affine(self, v: np.ndarray, ndim: int) -> np.ndarray:
-        return v if v.shape != (self.shape[0],) else _bcast(v, ndim)  # (C,) broadcast along axis 1
+        return v if v.shape != (self.shape[0],) else _c(v, ndim)  # (C,) broadcast along axis 1
 
     def forward(self, x) -> np.ndarray:
         x = _check.float_array(x)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from bnlib import _check
-from bnlib.functional import _bcast
+from bnlib.functional import _c
 
 
 def _standardize(v: np.ndarray, axes: tuple[int, ...], eps: float) -> np.ndarray:
@@ -68,9 +68,9 @@ def group_norm(x, num_groups: int, gamma=None, beta=None, eps: float = 1e-5) -> 
     g = x.reshape(n, num_groups, -1)  # (N, G, C/G * spatial)
     y = _standardize(g, (2,), eps).reshape(x.shape)
     if gamma is not None:
-        y = y * _bcast(_check.per_channel(gamma, c, "gamma", x.dtype), x.ndim)
+        y = y * _c(_check.per_channel(gamma, c, "gamma", x.dtype), x.ndim)
     if beta is not None:
-        y = y + _bcast(_check.per_channel(beta, c, "beta", x.dtype), x.ndim)
+        y = y + _c(_check.per_channel(beta, c, "beta", x.dtype), x.ndim)
     return y
 
 
