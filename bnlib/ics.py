@@ -21,8 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from bnlib import nets
-from bnlib.nets import NetConfig, Run, mnist_mlp, sgd_step
+from bnlib.nets import NetConfig, Run, mnist_mlp, sgd_step, train_many
 from bnlib.progress import progress
 from bnlib.shift import Summary, summarize
 
@@ -138,9 +137,7 @@ def trace_many(configs, data, steps: int, probe_steps, *, batch_size: int = 60,
     if not configs or len({(c.activation, c.depth, c.width) for c in configs}) != 1:
         raise ValueError("trace_many expects networks of one activation, depth and width "
                          f"(got {len(configs)} configs)")  # fmt: skip
-    probe = nets._check_steps(steps, probe_steps)
-    tensors = nets._tensors(data, torch.float32)
-    xt = tensors[2]
+    xt = torch.from_numpy(np.asarray(data[2])).float()  # the test images, as train_many has them
     zs, cross, last = [[] for _ in configs], [[] for _ in configs], [None] * len(configs)
 
     def at_probe(models):
@@ -151,8 +148,8 @@ def trace_many(configs, data, steps: int, probe_steps, *, batch_size: int = 60,
                 cross[k].append(summarize(layer_z(last[k], us)))
             last[k] = copy.deepcopy(model)
 
-    with nets._threads(threads), torch.no_grad():
-        runs = nets._train_stack(configs, tensors, steps, probe, batch_size, at_probe, False)
+    runs = train_many(configs, data, steps, probe_steps, batch_size=batch_size, threads=threads,
+                      fit_probe=False, on_probe=at_probe)  # fmt: skip
     stacked = lambda rows: Summary(*(np.stack(c) for c in zip(*rows, strict=True)))  # noqa: E731
     return [Traced(dataclasses.replace(run, z=stacked(z)), stacked(c))
             for run, z, c in zip(runs, zs, cross, strict=True)]  # fmt: skip

@@ -367,7 +367,7 @@ def _stack_scores(logits, y) -> list[np.ndarray]:
 def train_many(configs: Sequence[NetConfig], data, steps: int,
                probe_steps: Iterable[int] = (0,), *, batch_size: int = 60,
                threads: int = 1, dtype=torch.float32,
-               fit_probe: bool = True) -> list[Run]:  # fmt: skip
+               fit_probe: bool = True, on_probe=None) -> list[Run]:  # fmt: skip
     """``[train(c, data, ...) for c in configs]``, computed many networks at a time.
 
     Networks of one activation, depth and width train together, with and
@@ -378,7 +378,9 @@ def train_many(configs: Sequence[NetConfig], data, steps: int,
     layer's product. Equal to ``train`` up to float rounding
     (tests/test_nets.py). ``fit_probe=False``: the probes skip the training images,
     which saves time where only the test set is looked at (``train_set_loss`` and
-    ``train_set_acc`` are then NaN).
+    ``train_set_acc`` are then NaN). ``on_probe(models)``, if given, is called at each
+    probe with the networks of one stack (one shape), in the order of ``configs``, as
+    they are then: copies, so looking at them changes no training (``bnlib.ics.trace_many``).
     """
     probe = _check_steps(steps, probe_steps)
     tensors = _tensors(data, dtype)
@@ -389,7 +391,7 @@ def train_many(configs: Sequence[NetConfig], data, steps: int,
     with _threads(threads), torch.no_grad():
         for members in shapes.values():
             done = _train_stack([configs[i] for i in members], tensors, steps, probe, batch_size,
-                                fit_probe=fit_probe)  # fmt: skip
+                                on_probe, fit_probe)  # fmt: skip
             for i, run in zip(members, done, strict=True):
                 runs[i] = run
     return runs
