@@ -14,13 +14,14 @@ parameters held at the previous probe, its input taken at the current one.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from typing import NamedTuple
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from bnlib.nets import NetConfig, Run, mnist_mlp, sgd_step
+from bnlib.nets import NetConfig, Run, mnist_mlp, sgd_step, train_many
 from bnlib.progress import progress
 from bnlib.shift import Summary, summarize
 
@@ -120,6 +121,38 @@ def trace(config: NetConfig, data, steps: int, probe_steps, *, batch_size: int =
     cols = [np.stack(c) for c in zip(*rows, strict=True)]
     run = Run(config, np.asarray(probe), cols[0], cols[1], losses, Summary(*cols[2:]))
     return Traced(run, Summary(*(np.stack(c) for c in zip(*cross, strict=True))))
+
+
+def trace_many(configs, data, steps: int, probe_steps, *, batch_size: int = 60,
+               threads: int = 1) -> list[Traced]:  # fmt: skip
+    """``[trace(c, data, steps, probe_steps) for c in configs]``, trained together as
+    ``bnlib.nets.train_many`` trains them (networks of one activation, depth and width).
+
+    Equal to ``trace`` up to float rounding. Each probe's z and the held-parameter z are
+    computed from the same copies of the networks, as ``trace`` does, so layer 1's
+    earlier-layers part is exactly 0 here too. Like ``trace``, the probes look at the test
+    images only (``train_set_loss`` and ``train_set_acc`` are NaN).
+    """
+    configs = list(configs)
+    if not configs or len({(c.activation, c.depth, c.width) for c in configs}) != 1:
+        raise ValueError("trace_many expects networks of one activation, depth and width "
+                         f"(got {len(configs)} configs)")  # fmt: skip
+    xt = torch.from_numpy(np.asarray(data[2])).float()  # the test images, as train_many has them
+    zs, cross, last = [[] for _ in configs], [[] for _ in configs], [None] * len(configs)
+
+    def at_probe(models):
+        for k, model in enumerate(models):
+            us = layer_inputs(model, xt)
+            zs[k].append(summarize(layer_z(model, us)))
+            if last[k] is not None:
+                cross[k].append(summarize(layer_z(last[k], us)))
+            last[k] = copy.deepcopy(model)
+
+    runs = train_many(configs, data, steps, probe_steps, batch_size=batch_size, threads=threads,
+                      fit_probe=False, on_probe=at_probe)  # fmt: skip
+    stacked = lambda rows: Summary(*(np.stack(c) for c in zip(*rows, strict=True)))  # noqa: E731
+    return [Traced(dataclasses.replace(run, z=stacked(z)), stacked(c))
+            for run, z, c in zip(runs, zs, cross, strict=True)]  # fmt: skip
 
 
 def _epochs(gen: torch.Generator, n: int, batch_size: int):

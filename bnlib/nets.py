@@ -306,8 +306,12 @@ def _batch_groups(models) -> list[list[int]]:
     return list(groups.values())
 
 
-def _train_stack(configs, data, steps, probe, batch_size) -> list[Run]:
-    """``train`` for networks of one shape at once, as a ``bnlib.stacked.Stack``."""
+def _train_stack(configs, data, steps, probe, batch_size, on_probe=None,
+                 fit_probe: bool = True) -> list[Run]:  # fmt: skip
+    """``train`` for networks of one shape at once, as a ``bnlib.stacked.Stack``. At each probe,
+    ``on_probe(models)`` (if given) gets the networks as they are then, in the order of
+    ``configs`` (models of their own: changing them changes no training). ``fit_probe``
+    False: probes skip the training images (``train_set_loss`` and ``_acc`` are NaN)."""
     x, y, xt, yt = data
     order = sorted(range(len(configs)), key=lambda i: configs[i].bn)  # without BN first
     configs = [configs[i] for i in order]
@@ -319,7 +323,11 @@ def _train_stack(configs, data, steps, probe, batch_size) -> list[Run]:
     rows, sums, probe_at = [], torch.zeros(steps, len(models), dtype=x.dtype), set(probe)
     for step in progress(range(steps + 1), desc=f"train {len(models)} nets"):
         if step in probe_at:
-            rows.append(_probe_stack(stack, xt, yt, x[:N_FIT], y[:N_FIT]))
+            xf, yf = (x[:N_FIT], y[:N_FIT]) if fit_probe else (None, None)
+            rows.append(_probe_stack(stack, xt, yt, xf, yf))
+            if on_probe is not None:
+                stack.copy_to(models)
+                on_probe([models[order.index(i)] for i in range(len(order))])
         if step == steps:
             break
         for xb, yb, it in zip(stack.x, stack.y, batches, strict=True):
@@ -335,13 +343,15 @@ def _train_stack(configs, data, steps, probe, batch_size) -> list[Run]:
 def _probe_stack(stack: Stack, xt, yt, xf, yf) -> list[list[np.ndarray]]:
     """Per network of the stack, what ``_probe`` returns, all networks at once: the test and
     training images in one eval-mode pass (each example on its own), then the test images
-    with batch statistics where there is BN, from the same first-layer product."""
+    with batch statistics where there is BN, from the same first-layer product. ``xf`` None:
+    no training images (their loss and accuracy NaN)."""
     n, k = len(xt), stack.K
-    z1 = stack.first_layer(torch.cat([xt, xf]))
+    z1 = stack.first_layer(xt if xf is None else torch.cat([xt, xf]))
     logits, us = stack.evaluate(z1, batch_stats=False)  # (K, classes, N + N_fit)
     if stack.Ka < stack.K:  # what the nonlinearities see in training: batch statistics
         us = stack.evaluate(z1[:n], batch_stats=True)[1]
-    scores = [*_stack_scores(logits[..., :n], yt), *_stack_scores(logits[..., n:], yf)]
+    fit = [np.full(k, np.nan, np.float32)] * 2 if xf is None else _stack_scores(logits[..., n:], yf)
+    scores = [*_stack_scores(logits[..., :n], yt), *fit]
     z = torch.stack([u[:n] for u in us]).view(len(us), n, k, -1).permute(2, 0, 1, 3)  # (K, L, N, C)
     cols = _summary(z)  # each (K, L, C, ...)
     return [[*(s[j] for s in scores), *(c[j] for c in cols)] for j in range(k)]
@@ -356,7 +366,8 @@ def _stack_scores(logits, y) -> list[np.ndarray]:
 
 def train_many(configs: Sequence[NetConfig], data, steps: int,
                probe_steps: Iterable[int] = (0,), *, batch_size: int = 60,
-               threads: int = 1, dtype=torch.float32) -> list[Run]:  # fmt: skip
+               threads: int = 1, dtype=torch.float32,
+               fit_probe: bool = True, on_probe=None) -> list[Run]:  # fmt: skip
     """``[train(c, data, ...) for c in configs]``, computed many networks at a time.
 
     Networks of one activation, depth and width train together, with and
@@ -365,7 +376,11 @@ def train_many(configs: Sequence[NetConfig], data, steps: int,
     learning rates (``lr``, and ``lr_invariant`` for the weights before BN);
     networks with the same seed see the same mini-batches and share the first
     layer's product. Equal to ``train`` up to float rounding
-    (tests/test_nets.py).
+    (tests/test_nets.py). ``fit_probe=False``: the probes skip the training images,
+    which saves time where only the test set is looked at (``train_set_loss`` and
+    ``train_set_acc`` are then NaN). ``on_probe(models)``, if given, is called at each
+    probe with the networks of one stack (one shape), in the order of ``configs``, as
+    they are then: copies, so looking at them changes no training (``bnlib.ics.trace_many``).
     """
     probe = _check_steps(steps, probe_steps)
     tensors = _tensors(data, dtype)
@@ -375,7 +390,8 @@ def train_many(configs: Sequence[NetConfig], data, steps: int,
     runs: list = [None] * len(configs)
     with _threads(threads), torch.no_grad():
         for members in shapes.values():
-            done = _train_stack([configs[i] for i in members], tensors, steps, probe, batch_size)
+            done = _train_stack([configs[i] for i in members], tensors, steps, probe, batch_size,
+                                on_probe, fit_probe)  # fmt: skip
             for i, run in zip(members, done, strict=True):
                 runs[i] = run
     return runs

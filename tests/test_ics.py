@@ -9,7 +9,15 @@ import torch
 
 from bnlib import functional as F
 from bnlib.data import MNIST, load_mnist
-from bnlib.ics import block_z, held_z, hidden_blocks, layer_inputs, layer_z, trace
+from bnlib.ics import (
+    block_z,
+    held_z,
+    hidden_blocks,
+    layer_inputs,
+    layer_z,
+    trace,
+    trace_many,
+)
 from bnlib.nets import NetConfig, mnist_mlp, train
 from bnlib.shift import Summary, split_drift, summarize
 
@@ -148,6 +156,33 @@ def test_trace_records_the_previous_parameters_on_the_new_input(small_data):
     np.testing.assert_allclose(traced.cross.quantiles[0], want.quantiles, rtol=1e-5, atol=1e-6)
     s = split_drift(traced.run.z, traced.cross)
     assert s.earlier[0, 0] == 0.0 and np.all(s.total <= s.earlier + s.own + 1e-12)
+
+
+def test_trace_many_is_trace_for_each_network(small_data):
+    """Stacked (bnlib.nets.train_many's way), the same runs and held-parameter records as
+    trace, up to float rounding; layer 1's earlier-layers part stays exactly 0."""
+    configs = [NetConfig(lr=1.0, seed=1), NetConfig(bn=True, lr=0.5, seed=2),
+               NetConfig(bn=True, lr=1.0, seed=1)]  # fmt: skip
+    got = trace_many(configs, small_data, 20, [0, 10, 20])
+    for config, g in zip(configs, got, strict=True):
+        want = trace(config, small_data, 20, [0, 10, 20])
+        assert g.run.config == config and g.run.steps.tolist() == [0, 10, 20]
+        np.testing.assert_allclose(g.run.train_loss, want.run.train_loss, rtol=1e-5)
+        np.testing.assert_array_equal(g.run.test_acc, want.run.test_acc)
+        for name in Summary._fields:
+            for a, b in ((g.run.z, want.run.z), (g.cross, want.cross)):
+                np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-4,
+                                           atol=1e-4, err_msg=name)  # fmt: skip
+        s = split_drift(g.run.z, g.cross)
+        assert np.all(s.earlier[:, 0] == 0.0) and np.all(s.earlier[:, 1:] > 0)
+
+
+def test_trace_many_wants_networks_of_one_shape(small_data):
+    configs = [NetConfig(), NetConfig(activation="relu", init="he")]
+    with pytest.raises(ValueError, match="networks of one activation, depth and width"):
+        trace_many(configs, small_data, 5, [0, 5])
+    with pytest.raises(ValueError, match="networks of one activation"):
+        trace_many([], small_data, 5, [0, 5])
 
 
 def test_bad_input(small_data):

@@ -314,3 +314,15 @@ def test_sgd_puts_the_weights_before_bn_in_a_group_of_their_own():
         id(p) for p in model.parameters()
     }
     assert len(_param_groups(mnist_mlp(NetConfig()), NetConfig())) == 1  # no BN: one group
+
+
+def test_train_many_without_the_training_images_probe_is_the_same_run(small_data):
+    """fit_probe=False: the same runs (float64), only train_set_loss and _acc are NaN."""
+    f64 = torch.float64
+    full = train_many(PAIRED[:4], small_data, 10, probe_steps=[0, 10], dtype=f64)
+    lean = train_many(PAIRED[:4], small_data, 10, probe_steps=[0, 10], dtype=f64, fit_probe=False)
+    for a, b in zip(full, lean, strict=True):
+        assert np.all(np.isfinite(a.train_set_acc)) and np.all(np.isnan(b.train_set_loss))
+        assert np.all(np.isnan(b.train_set_acc))
+        b.train_set_loss, b.train_set_acc = a.train_set_loss, a.train_set_acc
+        assert_same_runs(b, a, rtol=1e-9)
