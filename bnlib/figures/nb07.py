@@ -89,7 +89,7 @@ def gradient_ics(series: dict, title: str):
 
 @styled
 def landscape(descents: dict, lr: float, distances=None):
-    """Loss, effective β·η, loss variation and gradient change along training, per seed.
+    """Loss, L·η (L-smoothness), loss variation and gradient change along training, per seed.
 
     Args: descents {"BN" / "no BN": [Descent, one per seed]}, all at learning rate ``lr``,
     probed at the same ``distances`` d along -g (named in the titles if given). Each probe
@@ -98,7 +98,7 @@ def landscape(descents: dict, lr: float, distances=None):
     fig, axes = new_figure(2, 2, width=10, height=7.4, sharex=True)
     colors = {"BN": PALETTE["blue"], "no BN": PALETTE["red"]}
     over = "d" if distances is None else f"d = {min(distances):g}–{max(distances):g}"
-    panels = [("smoothness", f"effective β-smoothness × η\n(the largest over {over})",
+    panels = [("smoothness", f"effective L-smoothness × η\n(the largest over {over})",
                "η · ‖g(θ′) − g‖ / d"),
               ("loss_range", f"loss variation\n(over θ and the points at {over})",
                "max − min of the loss (MSE)"),
@@ -119,7 +119,7 @@ def landscape(descents: dict, lr: float, distances=None):
         ax.set_xlabel("training step")
     n = len(next(iter(descents.values())))
     handles = [Line2D([], [], color=c, label=f"{k} ({n} seeds)") for k, c in colors.items()]
-    handles.append(Line2D([], [], color="0.3", ls="--", label="β·η = 2, i.e. β = 2/η"))
+    handles.append(Line2D([], [], color="0.3", ls="--", label="L·η = 2, i.e. L = 2/η"))
     fig.legend(handles=handles, loc="outside lower center", ncol=len(handles))
     fig.suptitle(f"A 25-layer deep linear network, full-batch gradient descent, η = {lr:g}")
     return fig
