@@ -11,6 +11,7 @@ import numpy as np
 
 from bnlib import _check
 from bnlib.activations import sigmoid
+from bnlib.layers import BatchNorm1d
 from bnlib.losses import bce_with_logits
 from bnlib.mlp import mlp
 from bnlib.side_by_side import copy_back, inputs, side_by_side
@@ -188,6 +189,31 @@ class _PerColumnBCE:
         return float(per.sum()), (sigmoid(z) - y) / len(z)
 
 
+def _freeze_blocks(wide, frozen) -> None:
+    """After each backward pass, zero network k's gradients of the kinds in frozen[k]."""
+    for layer in wide.layers:
+        norm = isinstance(layer, BatchNorm1d)
+        masks = []  # (attr, keep (S, 1)): every parameter holds its S blocks in order
+        for attr, kind in (("weight", "gamma" if norm else "weight"),
+                           ("bias", "beta" if norm else "bias")):  # fmt: skip
+            keep = np.array([[kind not in f] for f in frozen], dtype=float)
+            if getattr(layer, attr, None) is not None and not keep.all():
+                masks.append((attr, keep))
+        if masks:
+            layer.backward = _masked(layer, layer.backward, masks)
+
+
+def _masked(layer, backward, masks):
+    def masked_backward(dy):
+        dx = backward(dy)
+        for attr, keep in masks:  # grad reshaped (S, rest): one row per network
+            grad = getattr(layer, f"grad_{attr}")
+            setattr(layer, f"grad_{attr}", (grad.reshape(len(keep), -1) * keep).reshape(grad.shape))
+        return dx
+
+    return masked_backward
+
+
 def fit_classifiers(
     data, sizes, *, seeds, activation: str = "sigmoid", freeze=(), lr: float = 2.0,
     steps: int = 3000, batch_size: int = 64,
@@ -196,9 +222,10 @@ def fit_classifiers(
     network (``bnlib.side_by_side``): fewer numpy calls, each network's numbers its own.
 
     Network k is ``mlp(sizes, seed=seeds[k])`` (``fit_classifier``'s start) trained on
-    data[k] = (x, labels). Its mini-batches: its examples in an order drawn from seeds[k],
-    cut by one shuffle shared by all (so networks with one seed see the same batches).
-    Training stops for all when one diverges.
+    data[k] = (x, labels), with the kinds in ``freeze`` frozen (``freeze`` may also give
+    one collection of kinds per network). Its mini-batches: its examples in an order drawn
+    from seeds[k], cut by one shuffle shared by all (so networks with one seed see the
+    same batches). Training stops for all when one diverges.
     Returns one (net in eval mode with population statistics from its x, accuracy on its x,
     TrainResult) per network, as ``fit_classifier`` does.
     """
@@ -208,13 +235,21 @@ def fit_classifiers(
                          f"{len(seeds)} seeds, sizes {[len(x) for x, _ in data]})")  # fmt: skip
     if sizes[-1] != 1:
         raise ValueError(f"expected one output logit (got sizes {sizes!r})")
+    per_net = not isinstance(freeze, str) and any(not isinstance(f, str) for f in freeze)
+    frozen = [tuple(f) for f in freeze] if per_net else [freeze] * len(data)
+    if len(frozen) != len(data):
+        raise ValueError(f"expected one freeze per network (got {len(frozen)} for {len(data)})")
+    everywhere = tuple(k for k in KINDS if all(k in f for f in frozen))  # sgd skips these
     nets = [mlp(sizes, activation=activation, seed=s) for s in seeds]
     orders = [np.random.default_rng(s).permutation(len(data[0][0])) for s in seeds]
     x = inputs([x[o] for o, (x, _) in zip(orders, data, strict=True)])  # (N, S * D)
     t = np.stack([t[o] for o, (_, t) in zip(orders, data, strict=True)], axis=1)  # (N, S)
     wide, loss_fn = side_by_side(nets), _PerColumnBCE()
+    if per_net:
+        _check_args(x, t, lr, steps, batch_size, {k for f in frozen for k in f})
+        _freeze_blocks(wide, frozen)
     r = sgd(wide, x, t, loss_fn, lr=lr, steps=steps, batch_size=batch_size, seed=0,
-            freeze=freeze)  # fmt: skip
+            freeze=everywhere if per_net else freeze)  # fmt: skip
     copy_back(wide, nets)
     losses = np.full((r.steps, len(nets)), np.inf)  # (T, S); inf where activations overflowed
     losses[: len(loss_fn.history)] = loss_fn.history[: r.steps]

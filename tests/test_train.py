@@ -189,6 +189,25 @@ def test_fit_classifiers_trains_each_network_as_it_would_train_alone(freeze):
         assert not result.diverged and result.lr == 1.0
 
 
+def test_fit_classifiers_freezes_each_network_as_asked():
+    data, seeds = [xor(80, seed=1)] * 4, [0, 1, 0, 2]
+    freeze = [("gamma", "beta"), ("beta",), ("gamma",), ()]
+    fits = fit_classifiers(data, [2, 4, 4, 1], seeds=seeds, freeze=freeze, lr=1.0, steps=40,
+                           batch_size=16)  # fmt: skip
+    for (x, y), seed, kinds, (net, _, result) in zip(data, seeds, freeze, fits, strict=True):
+        alone, expected = _alone(x, y, [2, 4, 4, 1], seed, freeze=kinds, lr=1.0, steps=40,
+                                 batch_size=16)  # fmt: skip
+        np.testing.assert_allclose(result.loss, expected.loss, rtol=1e-10)
+        np.testing.assert_allclose(net(x), alone(x), rtol=1e-9, atol=1e-12)
+        for kind, history in (("gamma", result.gamma), ("beta", result.beta)):
+            moved = any(np.any(h != h[0]) for h in history)
+            assert moved == (kind not in kinds)
+    with pytest.raises(ValueError, match=r"one freeze per network \(got 2 for 4\)"):
+        fit_classifiers(data, [2, 4, 1], seeds=seeds, freeze=[(), ()], steps=2)
+    with pytest.raises(ValueError, match=r"freeze must be a collection of"):
+        fit_classifiers(data, [2, 4, 1], seeds=seeds, freeze=[(), (), (), ("gama",)], steps=2)
+
+
 def test_fit_classifiers_fits_a_linear_model_too_and_reports_divergence():
     x, y = xor(64, seed=0)
     ((net, _, result),) = fit_classifiers([(x, y)], [2, 1], seeds=[3], steps=20, batch_size=16)
