@@ -32,7 +32,8 @@ nets (the paper's MNIST network, training, probes), stacked (many networks
 trained at once) and ics (internal covariate shift in the strict sense,
 measured while training). viz, widgets and figures draw (matplotlib,
 ipywidgets); checks and exercises check exercises; progress shows progress
-bars. Importing bnlib changes no global setting.
+bars; portable checks the notebooks' claims and disturbs rounding on
+purpose (BNLIB_DISTURB). Importing bnlib changes no global setting.
 """
 
 __version__ = "0.1.0"
