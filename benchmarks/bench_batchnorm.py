@@ -1,10 +1,11 @@
 """bnlib's forward + backward against PyTorch's (F.batch_norm + autograd), on the CPU.
 
 Both run in this process, interleaved, on the same float32 data; each figure
-is the best of many timed repeats (the least disturbed by other load). The
-target: bnlib takes at most 2x PyTorch's time, PyTorch at its default number
-of threads (numpy's elementwise operations use one); PyTorch on one thread is
-timed too, for the like-for-like comparison.
+is the best of many timed repeats (the least disturbed by other load). bnlib's
+reference is written to read like Algorithm 1, not for speed; the bound it
+keeps: at most 3x PyTorch's time, PyTorch at its default number of threads
+(numpy's elementwise operations use one). PyTorch on one thread is timed too,
+for the like-for-like comparison.
 
 The numpy floor (``numpy_floor``) is what any numpy BN must spend: the
 fewest whole-array numpy operations a forward + backward with the two-pass
@@ -33,7 +34,7 @@ from benchmarks._table import table
 from bnlib.functional import batch_norm_backward, batch_norm_train
 
 SHAPES = [(256, 1024), (64, 64, 32, 32)]
-TARGET = 2.0
+TARGET = 3.0  # readable reference within ~3x torch (issue 17; the 2x target was withdrawn)
 
 
 def numpy_floor(x: np.ndarray, dy: np.ndarray, gamma: np.ndarray, beta: np.ndarray, eps=1e-5):
