@@ -189,7 +189,8 @@ def test_reach_gives_each_runs_first_step_at_its_target_and_inf_for_never():
 
 def test_at_chance_means_no_better_than_chance_after_step_0():
     assert f.at_chance(fake_run([0.5, 0.1, 0.1, 0.1, 0.1], p=P))  # step 0 does not count
-    assert not f.at_chance(fake_run([0.1, 0.1, 0.1, 0.12, 0.1], p=P))
+    assert f.at_chance(fake_run([0.1, 0.1, 0.1, 0.13, 0.1], p=P))
+    assert not f.at_chance(fake_run([0.1, 0.1, 0.1, 0.2, 0.1], p=P))
 
 
 def test_moved_is_paper_movement_per_run_one_span_for_all_or_one_each():

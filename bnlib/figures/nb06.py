@@ -54,9 +54,10 @@ def reach(runs, targets) -> np.ndarray:
     return np.array([np.inf if h is None else h for h in hits], dtype=float)
 
 
-def at_chance(run, level: float = 0.11) -> bool:
-    """Test accuracy at most ``level`` at every probe after step 0 (10 balanced classes: a
-    network that answers one class for every digit scores exactly 10%)."""
+def at_chance(run, level: float = 0.15) -> bool:
+    """No better than chance: test accuracy at most ``level`` at every probe after step 0 (10
+    balanced classes: a network that answers one class for every digit scores exactly 10%, one
+    whose outputs have blown up scatters a little around it)."""
     return bool(np.all(run.test_acc[1:] <= level))
 
 
