@@ -190,7 +190,10 @@ def test_reach_gives_each_runs_first_step_at_its_target_and_inf_for_never():
 def test_at_chance_means_no_better_than_chance_after_step_0():
     assert f.at_chance(fake_run([0.5, 0.1, 0.1, 0.1, 0.1], p=P))  # step 0 does not count
     assert f.at_chance(fake_run([0.1, 0.1, 0.1, 0.13, 0.1], p=P))
-    assert not f.at_chance(fake_run([0.1, 0.1, 0.1, 0.2, 0.1], p=P))
+    working = fake_run([0.1, 0.1, 0.1, 0.2, 0.1], p=P)  # its test loss is 1, below ln 10
+    assert not f.at_chance(working)
+    working.test_loss = np.array([2.3, 2.3, 2.3, 40.0, np.nan])  # blown up: 20% is luck
+    assert f.at_chance(working)
 
 
 def test_moved_is_paper_movement_per_run_one_span_for_all_or_one_each():
@@ -208,3 +211,11 @@ def test_paired_gaps_hold_each_seeds_gap_at_the_end_and_at_the_same_fit():
     np.testing.assert_allclose(g[:, 0], [[0.05, 0.04]] * 3)
     np.testing.assert_allclose(g[0, 1], [at_fit(runs[0], 0.9).gap, at_fit(runs[3], 0.9).gap])
     assert np.isnan(f.paired_gaps(runs, fit=0.999)[:, 1]).all()
+
+
+def test_broken_when_diverged_or_no_better_than_chance_at_the_end():
+    run = fake_run([0.1, 0.3, 0.6, 0.85, 0.9], p=P)
+    assert not f.broken(run)
+    run.test_loss = np.array([2.3, 1.5, 1.0, 0.5, 40.0])  # blown up at the end
+    assert f.broken(run)
+    assert f.broken(fake_run([0.1, 0.3, 0.6, 0.85, 0.12], p=P))

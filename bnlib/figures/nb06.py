@@ -42,8 +42,10 @@ def steps_text(step: float) -> str:
 
 
 def broken(run) -> bool:
-    """Training went nowhere: NaN loss, or test accuracy at the end no better than chance."""
-    return run.diverged_at is not None or not run.test_acc[-1] > 0.15
+    """Training went nowhere: NaN loss, or at the end no better than chance (``at_chance``'s
+    rule at the last probe: test accuracy at most 15%, or a test loss no lower than ln 10)."""
+    end = not (run.test_acc[-1] > 0.15 and run.test_loss[-1] < np.log(10))
+    return run.diverged_at is not None or bool(end)
 
 
 def reach(runs, targets) -> np.ndarray:
@@ -55,10 +57,12 @@ def reach(runs, targets) -> np.ndarray:
 
 
 def at_chance(run, level: float = 0.15) -> bool:
-    """No better than chance: test accuracy at most ``level`` at every probe after step 0 (10
-    balanced classes: a network that answers one class for every digit scores exactly 10%, one
-    whose outputs have blown up scatters a little around it)."""
-    return bool(np.all(run.test_acc[1:] <= level))
+    """No better than chance at every probe after step 0: test accuracy at most ``level``, or a
+    test loss no lower than ln 10, what a uniform guess over the 10 classes scores (NaN too). A
+    network that answers one class for every digit scores exactly 10% (the classes are
+    balanced); one whose outputs have blown up scatters around it, with a huge loss."""
+    acc, loss = np.asarray(run.test_acc[1:]), np.asarray(run.test_loss[1:])
+    return bool(np.all((acc <= level) | ~(loss < np.log(10))))
 
 
 def med_range(values, fmt=lambda v: num(v, 1)) -> str:
