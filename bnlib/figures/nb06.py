@@ -241,7 +241,7 @@ def depth_figure(runs, signal: dict):
     return fig
 
 
-def depth_table(runs, target: float = TARGET, at=(300, 600)) -> str:
+def depth_table(runs, target: float = TARGET, at=(200, 400)) -> str:
     """Per network: accuracy at some steps, steps to ``target``, and sigma_B of the last hidden
     layer's input at step 0 and at the end (float32, as trained)."""
     head = "".join(f"{f'step {s:,}':>11}" for s in at)
