@@ -178,3 +178,44 @@ def test_init_signal_shrinks_by_a_quarter_of_std_sqrt_fan_in_per_layer():
     ratio = small[2:] / small[1:-1]  # deep layers: sigmoid slope 1/4 x 0.01 x sqrt(100)
     np.testing.assert_allclose(ratio, 0.025, rtol=0.1)
     assert np.all(xavier[1:] > 5 * small[1:])
+
+
+def test_reach_gives_each_runs_first_step_at_its_target_and_inf_for_never():
+    runs = fig1_runs()  # without BN: 0.1, 0.3, 0.6, 0.85, 0.9 + 0.01 s at steps 0..40
+    np.testing.assert_array_equal(f.reach(runs[:3], 0.6), [20, 20, 20])
+    np.testing.assert_array_equal(f.reach(runs[:3], [0.3, 0.9, 0.925]), [10, 40, np.inf])
+    assert f.reach(runs[3:], 0.99).tolist() == [np.inf] * 3
+
+
+def test_at_chance_means_no_better_than_chance_after_step_0():
+    assert f.at_chance(fake_run([0.5, 0.1, 0.1, 0.1, 0.1], p=P))  # step 0 does not count
+    assert f.at_chance(fake_run([0.1, 0.1, 0.1, 0.13, 0.1], p=P))
+    working = fake_run([0.1, 0.1, 0.1, 0.2, 0.1], p=P)  # its test loss is 1, below ln 10
+    assert not f.at_chance(working)
+    working.test_loss = np.array([2.3, 2.3, 2.3, 40.0, np.nan])  # blown up: 20% is luck
+    assert f.at_chance(working)
+
+
+def test_moved_is_paper_movement_per_run_one_span_for_all_or_one_each():
+    runs = fig1_runs()[:3]
+    np.testing.assert_allclose(f.moved(runs, (10, 40)), [movement(r, 2, 10, 40) for r in runs])
+    per_run = f.moved(runs, [(0, 20), (0, None), (0, np.inf)])
+    np.testing.assert_allclose(per_run[0], movement(runs[0], 2, 0, 20))
+    assert np.isnan(per_run[1:]).all()  # never reached: no movement to measure
+
+
+def test_paired_gaps_hold_each_seeds_gap_at_the_end_and_at_the_same_fit():
+    runs = gap_runs()
+    g = f.paired_gaps(runs, fit=0.9)
+    assert g.shape == (3, 2, 2)
+    np.testing.assert_allclose(g[:, 0], [[0.05, 0.04]] * 3)
+    np.testing.assert_allclose(g[0, 1], [at_fit(runs[0], 0.9).gap, at_fit(runs[3], 0.9).gap])
+    assert np.isnan(f.paired_gaps(runs, fit=0.999)[:, 1]).all()
+
+
+def test_broken_when_diverged_or_no_better_than_chance_at_the_end():
+    run = fake_run([0.1, 0.3, 0.6, 0.85, 0.9], p=P)
+    assert not f.broken(run)
+    run.test_loss = np.array([2.3, 1.5, 1.0, 0.5, 40.0])  # blown up at the end
+    assert f.broken(run)
+    assert f.broken(fake_run([0.1, 0.3, 0.6, 0.85, 0.12], p=P))
