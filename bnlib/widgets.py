@@ -61,7 +61,7 @@ def choice_slider(description: str, values, value, fmt: str = "g", label=None):
     return W.SelectionSlider(
         options=list(zip(names, values, strict=True)), value=value, description=description,
         continuous_update=True, style={"description_width": "initial"},
-        layout=W.Layout(width="340px"),
+        layout=W.Layout(width="480px"),  # room for labels such as "×30 before BN, ×1 rest"
     )  # fmt: skip
 
 
@@ -127,7 +127,9 @@ class Dashboard:
             FigureManager(canvas, 0)
             canvas.header_visible = canvas.footer_visible = canvas.resizable = False
             canvas.toolbar_visible = False
-            box = W.HBox(list(self.controls.values()), layout=W.Layout(flex_flow="row wrap"))
+            # padding: a label never starts at the output area's very edge, where it is cut
+            layout = W.Layout(flex_flow="row wrap", padding="2px 0 0 16px")
+            box = W.HBox(list(self.controls.values()), layout=layout)
             self._widget = W.VBox([box, canvas])
             self._widget.add_class(CSS_CLASS)
         return self._widget
