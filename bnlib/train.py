@@ -14,7 +14,7 @@ from bnlib.activations import sigmoid
 from bnlib.layers import BatchNorm1d
 from bnlib.losses import bce_with_logits
 from bnlib.mlp import mlp
-from bnlib.side_by_side import copy_back, inputs, side_by_side
+from bnlib.side_by_side import Blockwise, copy_back, inputs, side_by_side
 
 KINDS = ("weight", "bias", "gamma", "beta")
 
@@ -172,21 +172,17 @@ def fit_classifier(
     return net, float(np.mean((net(x)[:, 0] > 0) == (np.ravel(labels) > 0.5))), result
 
 
-class _PerColumnBCE:
-    """``bce_with_logits`` for S one-logit networks side by side: pred (N, S), labels (N, S).
+class _Recorded(Blockwise):
+    """``Blockwise``, keeping each step's S losses (one per network) in ``history``."""
 
-    Returns the sum of the S losses and dl/dpred (each column its own network's gradient),
-    and keeps each step's S losses in ``history``.
-    """
-
-    def __init__(self):
+    def __init__(self, loss_fn, blocks: int):
+        super().__init__(loss_fn, blocks)
         self.history = []
 
-    def __call__(self, z, y):
-        # l_s = mean_i(log(1 + e^z) - y z), per column; dl/dz = (sigmoid(z) - y) / N
-        per = (np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))).mean(axis=0)
-        self.history.append(per)
-        return float(per.sum()), (sigmoid(z) - y) / len(z)
+    def __call__(self, pred, t) -> tuple[float, np.ndarray]:
+        losses, grad = self.per_block(pred, t)
+        self.history.append(losses)
+        return float(losses.sum()), grad
 
 
 def _freeze_blocks(wide, frozen) -> None:
@@ -244,7 +240,7 @@ def fit_classifiers(
     orders = [np.random.default_rng(s).permutation(len(data[0][0])) for s in seeds]
     x = inputs([x[o] for o, (x, _) in zip(orders, data, strict=True)])  # (N, S * D)
     t = np.stack([t[o] for o, (_, t) in zip(orders, data, strict=True)], axis=1)  # (N, S)
-    wide, loss_fn = side_by_side(nets), _PerColumnBCE()
+    wide, loss_fn = side_by_side(nets), _Recorded(bce_with_logits, len(nets))
     if per_net:
         _check_args(x, t, lr, steps, batch_size, {k for f in frozen for k in f})
         _freeze_blocks(wide, frozen)
@@ -257,8 +253,8 @@ def fit_classifiers(
     for k, (net, (xk, tk)) in enumerate(zip(nets, data, strict=True)):
         net.set_population_stats(xk)
         net.eval()
-        per_net = [[h.reshape(len(h), len(nets), -1)[:, k] for h in hs] for hs in (r.gamma, r.beta)]
-        result = TrainResult(loss=losses[:, k], gamma=per_net[0], beta=per_net[1], lr=r.lr,
+        own = [[h.reshape(len(h), len(nets), -1)[:, k] for h in hs] for hs in (r.gamma, r.beta)]
+        result = TrainResult(loss=losses[:, k], gamma=own[0], beta=own[1], lr=r.lr,
                              diverged=r.diverged, message=r.message)  # fmt: skip
         fits.append((net, float(np.mean((net(xk)[:, 0] > 0) == (tk > 0.5))), result))
     return fits

@@ -8,8 +8,7 @@ family, numpy's loops without their widest SIMD); and with every initial weight
 disturbed by 1e-6 (``BNLIB_DISTURB``). Printed: max |W1 - W1_plain| / max
 |W1_plain| after 1, 10, 100 and 400 steps. Run by hand:
 ``.venv/bin/python tools/kernel_drift.py``. OpenBLAS's kernel is not switched
-here: its variables are the machine owner's. (Switched by hand for one run,
-OPENBLAS_CORETYPE=Haswell moved the numpy rows by the same 1e-16 to 1e-15.)
+here: its switch belongs to the machine's owner (README, "Portable results").
 """
 
 from __future__ import annotations
