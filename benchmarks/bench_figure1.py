@@ -8,7 +8,7 @@ Measured in one run, on the same mini-batches, at 1 and at 2 threads:
   else, through the kernels the fast trainer calls (oneDNN for the first
   layer, torch's bmm for the rest) and through torch's ``mm`` (MKL) as
   autograd calls them;
-- fast: ``bnlib.nets.train_many`` on the two networks (one ``bnlib.stacked.Stack``).
+- fast: ``torch_nets.train_many`` on the two networks (one ``many_at_once.stacked.Stack``).
 
 Both trainers evaluate the test set once, at the end; the accuracies are
 printed as a check that they trained the same networks. The fast trainer does
@@ -33,9 +33,9 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._table import table
-from bnlib.data import load_mnist, normalize_input
-from bnlib.nets import NetConfig, _batches, _threads, mnist_mlp, train_many
-from bnlib.stacked import Stack, linear
+from bnlib.experiments.many_at_once.stacked import Stack, linear
+from bnlib.experiments.torch_nets import NetConfig, _batches, _threads, mnist_mlp, train_many
+from bnlib.nn.data import load_mnist, normalize_input
 
 PAPER_STEPS, BATCH, TARGET_S, TARGET_RATIO = 50_000, 60, 20.0, 4.0
 PAIR = [NetConfig(lr=1.0), NetConfig(lr=1.0, bn=True)]  # Figure 1's networks, as in notebook 06
@@ -69,11 +69,14 @@ def fast(data, steps: int) -> tuple[float, list[float]]:
 def compiled(data, steps: int) -> tuple[float, float]:
     """``torch.compile`` of the stack's step (inductor; torch's matmul, since inductor lowers
     oneDNN's op only for frozen weights): (compile time with the first step, s per step)."""
-    import bnlib.stacked
+    import bnlib.experiments.many_at_once.stacked
 
     x, y = (torch.from_numpy(a) for a in data[:2])
     os.environ["TORCHINDUCTOR_CACHE_DIR"] = tempfile.mkdtemp()  # cold, as a fresh kernel or CI
-    saved, bnlib.stacked._ONEDNN = bnlib.stacked._ONEDNN, None
+    saved, bnlib.experiments.many_at_once.stacked._ONEDNN = (
+        bnlib.experiments.many_at_once.stacked._ONEDNN,
+        None,
+    )
     try:
         models = [mnist_mlp(c) for c in PAIR]
         st = Stack(models, [c.lr for c in PAIR], [[0, 1]], BATCH)
@@ -89,7 +92,7 @@ def compiled(data, steps: int) -> tuple[float, float]:
             times.append(time.perf_counter() - t0)
         return times[0], sum(times[1:]) / (steps - 1)
     finally:
-        bnlib.stacked._ONEDNN = saved
+        bnlib.experiments.many_at_once.stacked._ONEDNN = saved
 
 
 def floor_fast_kernels(steps: int) -> float:

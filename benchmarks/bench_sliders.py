@@ -13,9 +13,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import bnlib.figures  # noqa: F401  (registers every dashboard)
+import bnlib.notebook.figures  # noqa: F401  (registers every dashboard)
 from benchmarks._table import table
-from bnlib.widgets import REGISTRY
+from bnlib.notebook.widgets import REGISTRY
 
 
 def main() -> int:

@@ -1,4 +1,4 @@
-"""LayerNorm and GroupNorm as layers for ``bnlib.mlp``: forward, backward, torch's interface.
+"""LayerNorm and GroupNorm as layers for ``bnlib.nn.mlp``: forward, backward, torch's interface.
 
 The statistics are ``bnlib.norms``' (each example over its own features or
 groups of channels, never over the batch); the layers keep what ``backward``

@@ -1,4 +1,4 @@
-"""bnlib.activations: against torch, derivatives against numerical ones, numerics,
+"""bnlib.nn.activations: against torch, derivatives against numerical ones, numerics,
 and the linearity measures against Monte Carlo estimates."""
 
 import math
@@ -9,8 +9,8 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bnlib import activations as A
 from bnlib.gradcheck import numerical_gradient, rel_error
+from bnlib.nn import activations as A
 
 TORCH = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "identity": lambda t: t}
 

@@ -3,8 +3,16 @@
 import numpy as np
 import pytest
 
-from bnlib.checks import FAIL, PASS, TODO, Exercise, compare, environment_report, solution_passes
-from bnlib.exercises import all_exercises
+from bnlib.notebook.checks import (
+    FAIL,
+    PASS,
+    TODO,
+    Exercise,
+    compare,
+    environment_report,
+    solution_passes,
+)
+from bnlib.notebook.exercises import all_exercises
 
 value_ex = Exercise("mean", "add and divide", lambda: 3.0, solution=lambda: 3.0)
 

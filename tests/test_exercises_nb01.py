@@ -1,10 +1,10 @@
 """01's exercises: the compounding factor to three digits, the rescaling prediction judged
-layer by layer against what bnlib.ics computes."""
+layer by layer against what bnlib.experiments.ics computes."""
 
 import pytest
 
-from bnlib.checks import FAIL, PASS, TODO
-from bnlib.exercises import nb01 as ex
+from bnlib.notebook.checks import FAIL, PASS, TODO
+from bnlib.notebook.exercises import nb01 as ex
 
 
 def test_three_significant_digits_or_an_expression_pass():

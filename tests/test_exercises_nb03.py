@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from bnlib.checks import FAIL, PASS
-from bnlib.exercises import nb03 as ex
-from bnlib.losses import bce_with_logits
-from bnlib.train import fit_classifier
+from bnlib.nn.losses import bce_with_logits
+from bnlib.nn.train import fit_classifier
+from bnlib.notebook.checks import FAIL, PASS
+from bnlib.notebook.exercises import nb03 as ex
 
 
 def best_constant_loss(labels):

@@ -4,9 +4,9 @@ report by report."""
 import numpy as np
 import pytest
 
-from bnlib.checks import FAIL, PASS
-from bnlib.exercises import nb05 as ex
 from bnlib.inference import batch_std_ratio
+from bnlib.notebook.checks import FAIL, PASS
+from bnlib.notebook.exercises import nb05 as ex
 
 
 def test_averaging_the_stored_stds_fails_even_with_the_variance_correction():

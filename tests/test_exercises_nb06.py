@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from bnlib.checks import FAIL
-from bnlib.exercises import nb06 as ex
-from bnlib.paper import fewer_steps
+from bnlib.experiments.paper import fewer_steps
+from bnlib.notebook.checks import FAIL
+from bnlib.notebook.exercises import nb06 as ex
 from tests.test_paper import fake_run
 
 
@@ -55,7 +55,7 @@ def test_steps_to_target_wants_none_for_never_and_counts_equality_as_reached():
 
 
 def test_paired_exercise_matches_paper_paired_differences():
-    from bnlib.paper import paired_differences
+    from bnlib.experiments.paper import paired_differences
 
     without = [fake_run([0.1, a], p=2, seed=s) for s, a in enumerate((0.9, 0.92, 0.91))]
     with_bn = [fake_run([0.1, b], p=2, seed=s, bn=True) for s, b in enumerate((0.93, 0.93, 0.9))]

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from bnlib.checks import FAIL
-from bnlib.exercises import nb07 as ex
+from bnlib.notebook.checks import FAIL
+from bnlib.notebook.exercises import nb07 as ex
 
 
 def test_averaging_the_device_variances_is_not_syncbn():

@@ -4,10 +4,16 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from bnlib.figures import nb01 as f
-from bnlib.ics import Traced
-from bnlib.nets import NetConfig, Run
-from bnlib.shift import Summary, layer_drift, propagate, typical_unit, unit_weights
+from bnlib.experiments.covariate_shift import (
+    Summary,
+    layer_drift,
+    propagate,
+    typical_unit,
+    unit_weights,
+)
+from bnlib.experiments.ics import Traced
+from bnlib.experiments.torch_nets import NetConfig, Run
+from bnlib.notebook.figures import nb01 as f
 
 
 def fake_run(acc, sigma, mean=None, lr=1.0, bn=False, loss=None, every=100):

@@ -1,11 +1,11 @@
-"""03's figures and gamma/beta dashboard: the fractions shown follow bnlib.activations."""
+"""03's figures and gamma/beta dashboard: the fractions shown follow bnlib.nn.activations."""
 
 import numpy as np
 import pytest
 
-from bnlib import activations as A
-from bnlib.figures import nb03
-from bnlib.viz import rendered_pixels
+from bnlib.nn import activations as A
+from bnlib.notebook.figures import nb03
+from bnlib.notebook.viz import rendered_pixels
 
 
 @pytest.fixture

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from bnlib.figures import nb04
-from bnlib.losses import mse
-from bnlib.toys import best_gamma_beta, shifted_scaled_targets
-from bnlib.train import evaluate
+from bnlib.nn.losses import mse
+from bnlib.nn.toys import best_gamma_beta, shifted_scaled_targets
+from bnlib.nn.train import evaluate
+from bnlib.notebook.figures import nb04
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +91,7 @@ def test_toy_run_loss_is_the_full_data_loss():
 
 
 def test_static_figures_draw():
-    from bnlib.viz import rendered_pixels
+    from bnlib.notebook.viz import rendered_pixels
 
     result, _ = nb04.toy_run(0.1)
     g, b, least = best_gamma_beta(*shifted_scaled_targets())

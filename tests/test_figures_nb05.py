@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
-from bnlib.figures import nb05
+from bnlib.experiments.tracking import best_momentum, drifting_moments, ema_error, steps_to_forget
 from bnlib.inference import batch_std_ratio
-from bnlib.tracking import best_momentum, drifting_moments, ema_error, steps_to_forget
-from bnlib.viz import num
-from bnlib.widgets import REGISTRY
+from bnlib.notebook.figures import nb05
+from bnlib.notebook.viz import num
+from bnlib.notebook.widgets import REGISTRY
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from bnlib.figures import nb06 as f
-from bnlib.paper import at_fit, movement, typical_percentiles
+from bnlib.experiments.paper import at_fit, movement, typical_percentiles
+from bnlib.notebook.figures import nb06 as f
 from tests.test_paper import fake_run
 
 P = 5  # probes at steps 0, 10, ..., 40

@@ -5,9 +5,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from bnlib.figures import nb06_rates as f
-from bnlib.nets import NetConfig
-from bnlib.paper import fewer_steps_by_seed, typical_percentiles
+from bnlib.experiments.paper import fewer_steps_by_seed, typical_percentiles
+from bnlib.experiments.torch_nets import NetConfig
+from bnlib.notebook.figures import nb06_rates as f
 from tests.test_paper import fake_run
 
 P = 5  # probes at steps 0, 10, ..., 40

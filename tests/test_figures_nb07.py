@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from bnlib.figures import nb07
-from bnlib.landscape import descend
-from bnlib.mlp import mlp
+from bnlib.experiments.landscape import descend
+from bnlib.experiments.numpy_mnist import Sweep
+from bnlib.nn.mlp import mlp
+from bnlib.nn.toys import linear_map
 from bnlib.norms import batch_mates
-from bnlib.runs import Sweep
-from bnlib.toys import linear_map
-from bnlib.widgets import REGISTRY
+from bnlib.notebook.figures import nb07
+from bnlib.notebook.widgets import REGISTRY
 
 
 @pytest.fixture(scope="module")
@@ -83,8 +83,8 @@ def test_static_figures_draw(sweep):
 
 
 def test_noisy_bn_runs_draw_the_drift_between_probes_and_the_noise_floor():
-    from bnlib.runs import Run
-    from bnlib.shift import layer_drift, summarize
+    from bnlib.experiments.covariate_shift import layer_drift, summarize
+    from bnlib.experiments.numpy_mnist import Run
 
     z = summarize(np.random.default_rng(0).normal(size=(3, 1, 20, 4)).cumsum(axis=0))
     run = Run(np.array([0, 10, 20]), np.array([0.1, 0.5, 0.8]), z, np.full((3, 3), np.nan), None)

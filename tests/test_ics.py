@@ -1,4 +1,4 @@
-"""bnlib.ics: trace equals nets.train, and the held-parameter records split the drift right."""
+"""bnlib.experiments.ics: trace equals nets.train, and the held-parameter records split the drift right."""
 
 import copy
 import re
@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from bnlib import functional as F
-from bnlib.data import MNIST, load_mnist
-from bnlib.ics import (
+from bnlib.experiments.covariate_shift import Summary, split_drift, summarize
+from bnlib.experiments.ics import (
     block_z,
     held_z,
     hidden_blocks,
@@ -18,8 +18,8 @@ from bnlib.ics import (
     trace,
     trace_many,
 )
-from bnlib.nets import NetConfig, mnist_mlp, train
-from bnlib.shift import Summary, split_drift, summarize
+from bnlib.experiments.torch_nets import NetConfig, mnist_mlp, train
+from bnlib.nn.data import MNIST, load_mnist
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def x(small_data):
      NetConfig(activation="relu", init="he", lr=0.1, depth=2, width=30)],
 )  # fmt: skip
 def test_trace_is_train(small_data, config):
-    """Same network, mini-batches, SGD and probes as bnlib.nets.train."""
+    """Same network, mini-batches, SGD and probes as bnlib.experiments.torch_nets.train."""
     want = train(config, small_data, 40, [0, 10, 40])
     got = trace(config, small_data, 40, [0, 10, 40]).run
     assert got.config == want.config and got.steps.tolist() == [0, 10, 40]
@@ -159,7 +159,7 @@ def test_trace_records_the_previous_parameters_on_the_new_input(small_data):
 
 
 def test_trace_many_is_trace_for_each_network(small_data):
-    """Stacked (bnlib.nets.train_many's way), the same runs and held-parameter records as
+    """Stacked (bnlib.experiments.torch_nets.train_many's way), the same runs and held-parameter records as
     trace, up to float rounding; layer 1's earlier-layers part stays exactly 0."""
     configs = [NetConfig(lr=1.0, seed=1), NetConfig(bn=True, lr=0.5, seed=2),
                NetConfig(bn=True, lr=1.0, seed=1)]  # fmt: skip

@@ -1,11 +1,10 @@
-"""bnlib.landscape against closed forms: a linear least-squares model, whose loss along the
+"""bnlib.experiments.landscape against closed forms: a linear least-squares model, whose loss along the
 gradient is a parabola with a known Hessian, and a two-layer linear net's gradient shift."""
 
 import numpy as np
 import pytest
 
-from bnlib.gradcheck import numerical_gradient, rel_error
-from bnlib.landscape import (
+from bnlib.experiments.landscape import (
     Descent,
     along_gradient,
     descend,
@@ -14,10 +13,11 @@ from bnlib.landscape import (
     gradient_shift,
     loss_and_grad,
 )
-from bnlib.losses import mse
-from bnlib.mlp import Linear, Net, mlp
-from bnlib.side_by_side import Blockwise, inputs, side_by_side
-from bnlib.toys import linear_map
+from bnlib.experiments.many_at_once.side_by_side import Blockwise, inputs, side_by_side
+from bnlib.gradcheck import numerical_gradient, rel_error
+from bnlib.nn.losses import mse
+from bnlib.nn.mlp import Linear, Net, mlp
+from bnlib.nn.toys import linear_map
 
 
 @pytest.fixture

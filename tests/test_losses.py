@@ -1,10 +1,10 @@
-"""bnlib.losses: the formulas, their gradients, numerics and bad input."""
+"""bnlib.nn.losses: the formulas, their gradients, numerics and bad input."""
 
 import numpy as np
 import pytest
 
 from bnlib.gradcheck import numerical_gradient, rel_error
-from bnlib.losses import bce_with_logits, cross_entropy, mse
+from bnlib.nn.losses import bce_with_logits, cross_entropy, mse
 
 
 def test_losses_match_their_formulas(rng):

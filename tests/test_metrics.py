@@ -1,10 +1,10 @@
-"""bnlib.metrics on a numpy model and on torch models in eval and train mode."""
+"""bnlib.nn.metrics on a numpy model and on torch models in eval and train mode."""
 
 import numpy as np
 import pytest
 import torch
 
-from bnlib.metrics import accuracy, predict
+from bnlib.nn.metrics import accuracy, predict
 
 
 def linear_model(x):

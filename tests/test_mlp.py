@@ -1,4 +1,4 @@
-"""bnlib.mlp: the whole network's gradient against a numerical one (float64) and
+"""bnlib.nn.mlp: the whole network's gradient against a numerical one (float64) and
 against torch.autograd, the losses, population statistics, bad input."""
 
 import numpy as np
@@ -7,8 +7,8 @@ import torch
 
 from bnlib.gradcheck import numerical_gradient, rel_error
 from bnlib.layers import BatchNorm1d
-from bnlib.losses import bce_with_logits, mse
-from bnlib.mlp import Activation, Linear, Net, mlp
+from bnlib.nn.losses import bce_with_logits, mse
+from bnlib.nn.mlp import Activation, Linear, Net, mlp
 
 
 def loss_of(net, x, t, loss_fn):

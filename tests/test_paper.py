@@ -1,4 +1,4 @@
-"""bnlib.paper: bands over seeds, the typical unit's percentiles, gaps, the quoted table."""
+"""bnlib.experiments.paper: bands over seeds, the typical unit's percentiles, gaps, the quoted table."""
 
 import re
 
@@ -8,9 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from bnlib import paper
-from bnlib.nets import NetConfig, Run
-from bnlib.shift import Summary, typical_unit
+from bnlib.experiments import paper
+from bnlib.experiments.covariate_shift import Summary, typical_unit
+from bnlib.experiments.torch_nets import NetConfig, Run
 
 
 def fake_run(acc, fit=None, seed=0, bn=False, p=4, every=10, lr=0.5, depth=3):

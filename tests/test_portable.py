@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from bnlib import mlp, nets, shift
+from bnlib.experiments import covariate_shift, torch_nets
+from bnlib.nn import mlp
 from bnlib.portable import (
     DISTURB_ENV,
     Claim,
@@ -104,17 +105,21 @@ def test_every_seeded_initialiser_is_disturbed(monkeypatch):
     monkeypatch.delenv(DISTURB_ENV, raising=False)
     plain_np = mlp.mlp((4, 8, 3), seed=0).layers[0].weight.copy()
     plain_torch = (
-        nets.mnist_mlp(nets.NetConfig(width=8, depth=1), n_in=4, n_out=3)[0].weight.detach().clone()
+        torch_nets.mnist_mlp(torch_nets.NetConfig(width=8, depth=1), n_in=4, n_out=3)[0]
+        .weight.detach()
+        .clone()
     )
-    plain_shift = shift.unit_weights((4, 8), seed=0)[0]
+    plain_shift = covariate_shift.unit_weights((4, 8), seed=0)[0]
     monkeypatch.setenv(DISTURB_ENV, "1e-6")
     moved = [
         mlp.mlp((4, 8, 3), seed=0).layers[0].weight / plain_np,
         (
-            nets.mnist_mlp(nets.NetConfig(width=8, depth=1), n_in=4, n_out=3)[0].weight.detach()
+            torch_nets.mnist_mlp(torch_nets.NetConfig(width=8, depth=1), n_in=4, n_out=3)[
+                0
+            ].weight.detach()
             / plain_torch
         ).numpy(),
-        shift.unit_weights((4, 8), seed=0)[0] / plain_shift,
+        covariate_shift.unit_weights((4, 8), seed=0)[0] / plain_shift,
     ]
     for ratio in moved:
         assert 0 < np.abs(ratio - 1).max() < 2e-6

@@ -1,5 +1,5 @@
-"""bnlib.precise: precise BN for numpy layers equals the whole training set's statistics,
-and its Algorithm 2 estimator equals bnlib.nets.precise_bn on a torch model."""
+"""bnlib.nn.precise: precise BN for numpy layers equals the whole training set's statistics,
+and its Algorithm 2 estimator equals bnlib.experiments.torch_nets.precise_bn on a torch model."""
 
 import numpy as np
 import pytest
@@ -8,10 +8,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bnlib import functional as F
-from bnlib import precise as P
+from bnlib.experiments.torch_nets import precise_bn as torch_precise_bn
 from bnlib.inference import population_stats
 from bnlib.layers import BatchNorm1d, BatchNorm2d
-from bnlib.nets import precise_bn as torch_precise_bn
+from bnlib.nn import precise as P
 
 
 def split(x, sizes):
@@ -72,7 +72,7 @@ def test_algorithm2_estimator_is_population_stats(rng):
 
 @pytest.mark.parametrize("sizes", [[16] * 6, [16, 16, 16, 5]])
 def test_algorithm2_estimator_equals_torch_precise_bn(sizes, rng):
-    """The numpy layer and bnlib.nets.precise_bn on torch's BatchNorm1d agree, also
+    """The numpy layer and bnlib.experiments.torch_nets.precise_bn on torch's BatchNorm1d agree, also
     with a short last batch (each batch counts once, as torch's momentum=None does)."""
     x = rng.normal(1.0, 2.0, size=(sum(sizes), 5))
     batches = split(x, sizes)

@@ -1,4 +1,4 @@
-"""bnlib.side_by_side: a wide network is its S networks, forward, backward and in training;
+"""bnlib.experiments.many_at_once.side_by_side: a wide network is its S networks, forward, backward and in training;
 BlockLinear against Linear and a numerical gradient; Blockwise losses; bad input."""
 
 import copy
@@ -8,11 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bnlib.gradcheck import numerical_gradient, rel_error
-from bnlib.losses import cross_entropy, mse
-from bnlib.mlp import Linear, Net, mlp
-from bnlib.noise import insert_noise
-from bnlib.side_by_side import (
+from bnlib.experiments.many_at_once.side_by_side import (
     BlockLinear,
     Blockwise,
     block_of,
@@ -20,7 +16,11 @@ from bnlib.side_by_side import (
     inputs,
     side_by_side,
 )
-from bnlib.train import sgd
+from bnlib.experiments.noisy_bn import insert_noise
+from bnlib.gradcheck import numerical_gradient, rel_error
+from bnlib.nn.losses import cross_entropy, mse
+from bnlib.nn.mlp import Linear, Net, mlp
+from bnlib.nn.train import sgd
 
 NORMS = ("batch", "layer", "group", None)
 

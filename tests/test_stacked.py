@@ -1,4 +1,4 @@
-"""bnlib.stacked: one step of a Stack is one step of autograd + SGD on each network alone."""
+"""bnlib.experiments.many_at_once.stacked: one step of a Stack is one step of autograd + SGD on each network alone."""
 
 import copy
 import re
@@ -7,8 +7,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from bnlib.nets import NetConfig, _param_groups, mnist_mlp
-from bnlib.stacked import Stack, linear
+from bnlib.experiments.many_at_once.stacked import Stack, linear
+from bnlib.experiments.torch_nets import NetConfig, _param_groups, mnist_mlp
 
 B, N_IN, N_OUT = 16, 12, 5
 
@@ -18,7 +18,7 @@ def nets(*configs, dtype=torch.float64):
 
 
 def autograd_step(model, x, y, config):
-    """What bnlib.nets.train does for one step: cross-entropy, backward, SGD."""
+    """What bnlib.experiments.torch_nets.train does for one step: cross-entropy, backward, SGD."""
     opt = torch.optim.SGD(_param_groups(model, config), lr=config.lr)
     loss = F.cross_entropy(model(x), y)
     opt.zero_grad()

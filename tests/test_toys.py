@@ -1,9 +1,9 @@
-"""bnlib.toys: the generated tasks have the properties the notebooks rely on."""
+"""bnlib.nn.toys: the generated tasks have the properties the notebooks rely on."""
 
 import numpy as np
 import pytest
 
-from bnlib.toys import (
+from bnlib.nn.toys import (
     accuracy,
     angle_to_best,
     best_gamma_beta,
@@ -98,7 +98,7 @@ def test_bad_input_is_refused_clearly(call, message):
 
 
 def test_linear_map_targets_are_an_exact_linear_map_of_x():
-    from bnlib.toys import linear_map
+    from bnlib.nn.toys import linear_map
 
     x, t = linear_map(200, 5, seed=3)
     assert x.shape == t.shape == (200, 5)

@@ -1,4 +1,4 @@
-"""bnlib.tracking: running averages over many steps against torch, and the lag/noise maths
+"""bnlib.experiments.tracking: running averages over many steps against torch, and the lag/noise maths
 against simulation."""
 
 import numpy as np
@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from bnlib import functional as F
-from bnlib import tracking as T
+from bnlib.experiments import tracking as T
 from bnlib.inference import ema_update
 
 

@@ -1,8 +1,8 @@
-"""bnlib.viz: style, PNG output, histogram outlines."""
+"""bnlib.notebook.viz: style, PNG output, histogram outlines."""
 
 import numpy as np
 
-from bnlib.viz import STYLE, fig_to_png, hist_outline, new_figure, rendered_pixels
+from bnlib.notebook.viz import STYLE, fig_to_png, hist_outline, new_figure, rendered_pixels
 
 
 def _figure():
@@ -41,7 +41,7 @@ def test_rendered_pixels_see_a_change():
 
 
 def test_num_never_shows_negative_zero():
-    from bnlib.viz import num
+    from bnlib.notebook.viz import num
 
     assert num(-1e-17) == "0.00"
     assert num(-0.004) == "0.00"
@@ -50,7 +50,7 @@ def test_num_never_shows_negative_zero():
 
 
 def test_pct_keeps_small_shares_visible():
-    from bnlib.viz import pct
+    from bnlib.notebook.viz import pct
 
     assert pct(0.6923) == "69.2" and pct(0.001) == "0.1" and pct(0.0) == "0.0"
     assert pct(0.00028) == "0.028"  # N(0, 1) beyond 3.64: not "0.0"
@@ -71,7 +71,7 @@ def test_progress_is_the_plain_iterable_when_disabled(monkeypatch):
 def test_freeze_layout_solves_once_then_keeps_the_axes_in_place():
     from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-    from bnlib.viz import freeze_layout
+    from bnlib.notebook.viz import freeze_layout
 
     fig, ax = new_figure(width=4, height=3)
     ax.set_ylabel("a label")

@@ -4,9 +4,9 @@ redraws its figure, and the numbers shown follow the maths."""
 import numpy as np
 import pytest
 
-import bnlib.figures  # noqa: F401  (registers every dashboard)
-from bnlib.viz import rendered_pixels
-from bnlib.widgets import CSS_CLASS, REGISTRY, Dashboard, _sweep, slider
+import bnlib.notebook.figures  # noqa: F401  (registers every dashboard)
+from bnlib.notebook.viz import rendered_pixels
+from bnlib.notebook.widgets import CSS_CLASS, REGISTRY, Dashboard, _sweep, slider
 
 DASHBOARDS = sorted(REGISTRY)
 
@@ -53,7 +53,7 @@ def test_setup_check_shows_mean_beta_and_std_gamma():
 
 
 def test_dashboard_needs_a_control():
-    from bnlib.viz import new_figure
+    from bnlib.notebook.viz import new_figure
 
     with pytest.raises(ValueError, match="at least one control"):
         Dashboard("empty", new_figure()[0], lambda: None)

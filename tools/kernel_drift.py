@@ -29,12 +29,13 @@ OTHER = {k: v for k, v in disturbed_env().items() if k != "BNLIB_DISTURB"}
 
 
 def snapshots(out: str) -> None:
-    from bnlib import data, losses, mlp, nets, train
+    from bnlib.experiments import torch_nets
+    from bnlib.nn import data, losses, mlp, train
 
     mnist = data.normalize_input(data.load_mnist())
     snaps = {}
     for steps in STEPS:
-        model = nets.fit(nets.NetConfig(lr=0.5, seed=0), mnist, steps)
+        model = torch_nets.fit(torch_nets.NetConfig(lr=0.5, seed=0), mnist, steps)
         snaps[f"torch float32, {steps} steps"] = model[0].weight.detach().numpy().copy()
     x, y = np.asarray(mnist.x_train[:2000], np.float64), np.asarray(mnist.y_train[:2000])
     for steps in STEPS:
