@@ -11,11 +11,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-NAME = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted(
+    (ROOT / "notebooks" / "labs").glob("*.ipynb")
+)
+LESSON_NAME = re.compile(r"^\d\d_[a-z0-9_]+\.ipynb$")
+LAB_NAME = re.compile(r"^\d\d[a-z]_[a-z0-9_]+\.ipynb$")
 MACHINE_PATH = re.compile(r"(/root/|/tmp/|/work/|/home/\w+/|[A-Z]:\\\\Users\\\\)")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-ENDING = ["Summary", "Exercises", "Teaching notes", "Next"]
+ENDING = ["Summary", "Exercises", "Teaching notes", "Going further", "Next"]  # a lesson
+LAB_ENDING = ["Summary", "Next"]  # a lab may hold exercises and notes in between
 
 
 def load(path):
@@ -46,8 +50,17 @@ def nb_path(request):
     return request.param
 
 
+def is_lab(path):
+    return path.parent.name == "labs"
+
+
 def test_name_and_kernel(nb_path):
-    assert NAME.match(nb_path.name), f"{nb_path.name}: expected NN_snake_case_topic.ipynb"
+    if is_lab(nb_path):
+        assert LAB_NAME.match(nb_path.name), f"{nb_path.name}: expected NNx_snake_case_topic.ipynb"
+    else:
+        assert LESSON_NAME.match(nb_path.name), (
+            f"{nb_path.name}: expected NN_snake_case_topic.ipynb"
+        )
     assert load(nb_path)["metadata"]["kernelspec"]["name"] == "python3"
 
 
@@ -56,13 +69,15 @@ def test_header_cell(nb_path):
     assert first["cell_type"] == "markdown", "the first cell must be the markdown header"
     head = text(first)
     assert head.startswith("# "), "the header starts with the title"
-    for part in ("What you'll learn", "Covers", "Time"):
+    parts = ("Question", "Deepens", "Covers", "Time") if is_lab(nb_path) else ()
+    for part in parts or ("What you'll learn", "Covers", "Time"):
         assert part in head, f"the header lacks '{part}'"
     bullets = [line for line in head.splitlines() if line.startswith("- ")]
-    assert 3 <= len(bullets) <= 5, f"What you'll learn has {len(bullets)} bullets (want 3-5)"
+    if not is_lab(nb_path):
+        assert 3 <= len(bullets) <= 5, f"What you'll learn has {len(bullets)} bullets (want 3-5)"
 
 
-def test_ends_with_summary_exercises_teaching_notes_next(nb_path):
+def test_ends_with_summary_exercises_teaching_notes_going_further_next(nb_path):
     headings = [
         line[3:].strip()
         for c in load(nb_path)["cells"]
@@ -70,7 +85,10 @@ def test_ends_with_summary_exercises_teaching_notes_next(nb_path):
         for line in text(c).splitlines()
         if line.startswith("## ")
     ]
-    assert headings[-len(ENDING) :] == ENDING, f"last sections are {headings[-4:]}"
+    if is_lab(nb_path):
+        assert "Summary" in headings and headings[-1] == "Next", f"a lab's sections: {headings}"
+    else:
+        assert headings[-len(ENDING) :] == ENDING, f"last sections are {headings[-5:]}"
 
 
 def test_stored_executed_in_order_without_errors(nb_path):
@@ -128,7 +146,8 @@ def test_start_here_links_every_other_notebook():
     body = "\n".join(text(c) for c in load(start)["cells"] if c["cell_type"] == "markdown")
     for nb_path in NOTEBOOKS:
         if nb_path != start:
-            assert f"]({nb_path.name})" in body, f"00's map does not link {nb_path.name}"
+            link = nb_path.relative_to(start.parent).as_posix()
+            assert f"]({link})" in body, f"00's map does not link {link}"
 
 
 EXEMPT = "nbval-ignore-output"

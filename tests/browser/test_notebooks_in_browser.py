@@ -16,13 +16,16 @@ import pytest
 from tests.browser.conftest import ARTIFACTS
 from tools.lab import REPO
 
-NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb")) + sorted(
+    (REPO / "notebooks" / "labs").glob("*.ipynb")
+)
 IDLE = re.compile(r"Python 3 \(ipykernel\) \| Idle")
 BUSY_PROMPT = "() => ![...document.querySelectorAll('.jp-InputPrompt')].some(e => e.textContent.includes('*'))"
 
 
-def open_notebook(page, base, token, name):
-    page.goto(f"{base}/lab/workspaces/{uuid.uuid4().hex}/tree/notebooks/{name}?token={token}&reset")
+def open_notebook(page, base, token, path):
+    """Open ``path`` (relative to the repository, e.g. notebooks/labs/01a_x.ipynb)."""
+    page.goto(f"{base}/lab/workspaces/{uuid.uuid4().hex}/tree/{path}?token={token}&reset")
     page.get_by_role("button", name=IDLE).wait_for(timeout=90_000)
 
 
@@ -54,7 +57,7 @@ def test_notebook_runs_and_every_slider_moves_its_figure(lab, browser, nb):
     base, token = lab
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
-        open_notebook(page, base, token, nb.name)
+        open_notebook(page, base, token, nb.relative_to(REPO).as_posix())
         run_all(page)
         page.screenshot(path=ARTIFACTS / f"{nb.stem}-after-run-all.png")
 
