@@ -1,8 +1,8 @@
-"""Warm-up exercises of 00_start_here: Algorithm 1's first two lines by hand."""
+"""Warm-up exercises of 00_start_here: Algorithm 1's first three lines by hand."""
 
 import numpy as np
 
-from bnlib.functional import batch_mean, batch_var
+from bnlib.functional import batch_mean, batch_var, normalize
 from bnlib.notebook.checks import Exercise
 
 BATCH = np.array([[1.0], [2.0], [3.0], [6.0]])  # one feature, m = 4 examples
@@ -30,4 +30,19 @@ batch_var_by_hand = Exercise(
     "Algorithm 1 uses the biased variance.",
     lambda: batch_var(BATCH)[0],
     solution=_var_solution,
+)
+
+
+def _x_hat_solution():
+    mu = (1 + 2 + 3 + 6) / 4
+    var = ((1 - mu) ** 2 + (2 - mu) ** 2 + (3 - mu) ** 2 + (6 - mu) ** 2) / 4
+    return (6 - mu) / var**0.5
+
+
+x_hat_by_hand = Exercise(
+    "x̂ of the value 6 in the mini-batch [1, 2, 3, 6], with ε = 0",
+    "Subtract μ_B, then divide by the square root of σ²_B (the biased variance of "
+    "exercise 2), not by σ²_B itself.",
+    lambda: normalize(BATCH, batch_mean(BATCH), batch_var(BATCH), eps=0.0)[3, 0],
+    solution=_x_hat_solution,
 )
