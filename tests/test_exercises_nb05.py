@@ -1,4 +1,4 @@
-"""05's exercises: the seed's averaging of standard deviations fails, the diagnosis is judged
+"""05's exercises: the review's averaging of standard deviations fails, the diagnosis is judged
 report by report."""
 
 import numpy as np
@@ -10,10 +10,10 @@ from bnlib.notebook.exercises import nb05 as ex
 
 
 def test_averaging_the_stored_stds_fails_even_with_the_variance_correction():
-    def seed_reading(batch_stds, m):  # seed §3.3: the mean of the stored sigma_B
+    def review_reading(batch_stds, m):  # the review's §3.3: the mean of the stored sigma_B
         return np.mean(batch_stds, axis=0) * np.sqrt(m / (m - 1))
 
-    result = ex.std_from_stored_stds.check(seed_reading)
+    result = ex.std_from_stored_stds.check(review_reading)
     assert result.status == FAIL and "test case 1" in result.message
 
 

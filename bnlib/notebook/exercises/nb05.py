@@ -1,4 +1,4 @@
-"""Exercises of 05_moving_averages: Algorithm 2, the seed's std slip, forgetting, the running
+"""Exercises of 05_moving_averages: Algorithm 2, the review's std slip, forgetting, the running
 variance, and diagnosing the pitfalls."""
 
 import numpy as np
@@ -36,7 +36,7 @@ def _std_from_stored_stds_reference(batch_stds, m):
 
 
 std_from_stored_stds = Exercise(
-    "Algorithm 2's sigma from stored batch standard deviations (the seed's §3.3 slip)",
+    "Algorithm 2's sigma from stored batch standard deviations (the review's §3.3 slip)",
     "Averaging the stds (even times sqrt(m/(m-1))) comes out too small. Square each sigma_B, "
     "average the variances, multiply by m/(m-1), then take the square root.",
     _std_from_stored_stds_reference,

@@ -1,5 +1,6 @@
 """04_learning_gamma_and_beta: the computational graph, gamma/beta trajectories under
-SGD, the learning-rate sweep and the learning-rate dashboard."""
+SGD, the learning-rate sweep and the learning-rate dashboard (the runs themselves are
+``bnlib.experiments.gamma_beta_sgd``)."""
 
 from __future__ import annotations
 
@@ -8,29 +9,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from bnlib.layers import BatchNorm1d
-from bnlib.nn.losses import mse
-from bnlib.nn.mlp import Linear, Net
+from bnlib.experiments.gamma_beta_sgd import STEPS, toy_run
 from bnlib.nn.toys import best_gamma_beta, shifted_scaled_targets
-from bnlib.nn.train import TrainResult, evaluate, sgd
+from bnlib.nn.train import TrainResult
 from bnlib.notebook.viz import PALETTE, freeze_layout, new_figure, num, styled
 from bnlib.notebook.widgets import Dashboard, log_slider, register
 
-STEPS, BATCH = 300, 32
 FEATURE_COLOURS = (PALETTE["blue"], PALETTE["orange"])
-
-
-def toy_net(seed: int = 0) -> Net:
-    """y = BN(x W^T), 2 inputs -> 2 outputs: the output's scale and shift are gamma, beta."""
-    return Net(Linear(2, 2, bias=False, rng=seed), BatchNorm1d(2, dtype=np.float64))
-
-
-def toy_run(lr: float, *, steps: int = STEPS, freeze=(), seed: int = 0, data=None):
-    """Train a fresh toy net with SGD; returns (result, full-data loss after training)."""
-    x, t = shifted_scaled_targets() if data is None else data
-    net = toy_net(seed)
-    result = sgd(net, x, t, mse, lr=lr, steps=steps, batch_size=BATCH, freeze=freeze, seed=seed)
-    return result, (np.nan if result.diverged else evaluate(net, x, t, mse))
 
 
 # (label, x, y) of each node of Algorithm 1; arrows are (from, to)
@@ -203,30 +188,6 @@ def lr_sweep(lrs, final_losses, diverged, start_loss: float, best_loss: float):
            ylabel="loss over all data",
            title=f"Toy task after {STEPS} SGD steps, by learning rate")  # fmt: skip
     fig.legend(loc="outside lower center", ncols=2, frameon=False, fontsize=11)
-    return fig
-
-
-@styled
-def freeze_bars(labels, losses, start_loss: float):
-    """Loss after training with some parameters frozen: who carries the decrease.
-
-    Each bar says its share of the largest decrease (start_loss - min(losses)).
-    """
-    fig, ax = new_figure(width=9, height=3.6)
-    y = np.arange(len(labels))[::-1]
-    ax.barh(
-        y, losses, color=[PALETTE[c] for c in ("green", "blue", "orange", "sky")][: len(labels)]
-    )
-    full = start_loss - min(losses)
-    for yi, v in zip(y, losses, strict=True):
-        share = num(100 * (start_loss - v) / full, 1)
-        ax.text(v, yi, f"  {num(v, 3)}: {share} % of the decrease", va="center", fontsize=11,
-                bbox={"fc": "white", "ec": "none", "alpha": 0.85, "pad": 1}, zorder=3)  # fmt: skip
-    ax.axvline(start_loss, color="0.4", ls=":", label=f"before training: {num(start_loss)}")
-    ax.set(yticks=y, yticklabels=labels, xlabel="loss over all data after training",
-           xlim=(0, start_loss * 1.75),
-           title="What is left of the loss when parameters are frozen")  # fmt: skip
-    ax.legend(loc="upper right", framealpha=0.9, edgecolor="none")
     return fig
 
 

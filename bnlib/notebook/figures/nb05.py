@@ -31,7 +31,9 @@ def std_slip(ms, mean_std, mean_std_corrected, alg2_std):
     exact = np.array([batch_std_ratio(int(m)) for m in grid])
     ax.axhline(1.0, color="0.4", lw=1, ls=":", label="true σ")
     ax.plot(grid, exact, color=PALETTE["red"], label="mean of σ_B: exact E[σ_B]/σ")
-    ax.plot(ms, mean_std, "o", color=PALETTE["red"], label="mean of σ_B (seed §3.3), simulated")
+    ax.plot(
+        ms, mean_std, "o", color=PALETTE["red"], label="mean of σ_B (the review, §3.3), simulated"
+    )
     ax.plot(grid, exact * np.sqrt(grid / (grid - 1)), color=PALETTE["orange"], ls="--")
     ax.plot(ms, mean_std_corrected, "s", color=PALETTE["orange"], label="mean of σ_B · √(m/(m−1))")
     ax.plot(ms, alg2_std, "D", color=PALETTE["blue"], label="Alg. 2: √(m/(m−1) · mean of σ²_B)")
