@@ -40,13 +40,13 @@ class MyBatchNorm1d:
         else:
             mu, var = self.running_mean, self.running_var  # fixed statistics: Alg. 2
         x_hat = (x - mu) / np.sqrt(var + self.eps)  # (N, C)
-        self.cache = (x_hat, var)
+        self.cache = (x_hat, mu, var)  # what backward needs
         return self.weight * x_hat + self.bias  # y = γ x̂ + β, (N, C)
 
     __call__ = forward
 
     def backward(self, dy):
-        x_hat, var = self.cache
+        x_hat, _, var = self.cache
         m = dy.shape[0]
         self.grad_bias = dy.sum(axis=0)  # dl/dβ = Σ dy_i
         self.grad_weight = (dy * x_hat).sum(axis=0)  # dl/dγ = Σ dy_i x̂_i

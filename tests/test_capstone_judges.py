@@ -13,11 +13,20 @@ class Skeleton(MyBatchNorm1d):
     """The notebook's skeleton: forward and backward are placeholders returning None."""
 
     def forward(self, x):
-        mu = var = x_hat = None  # noqa: F841 (as in the notebook)
+        if self.training:
+            mu = None
+            var = None
+        else:
+            mu, var = None, None
+        x_hat = None
+        self.cache = (x_hat, mu, var)
         return None
 
     def backward(self, dy):
-        return None
+        self.grad_bias = None
+        self.grad_weight = None
+        dx = None
+        return dx
 
 
 class NotImplemented_(MyBatchNorm1d):
@@ -36,7 +45,7 @@ class DivisorInTraining(MyBatchNorm1d):
         self.running_mean = 0.9 * self.running_mean + 0.1 * mu
         self.running_var = 0.9 * self.running_var + 0.1 * var  # right: already unbiased
         x_hat = (x - mu) / np.sqrt(var + self.eps)
-        self.cache = (x_hat, var * (m - 1) / m)
+        self.cache = (x_hat, mu, var * (m - 1) / m)
         return self.weight * x_hat + self.bias
 
 
@@ -84,7 +93,7 @@ class DirectDx(MyBatchNorm1d):
     """dx as if mu_B and var_B did not depend on x."""
 
     def backward(self, dy):
-        x_hat, var = self.cache
+        _, _, var = self.cache
         super().backward(dy)
         return dy * self.weight / np.sqrt(var + self.eps)
 
