@@ -19,6 +19,9 @@ def test_without_bn_the_network_stays_at_chance_at_the_high_rate(data):
         run = fit(data, norm=None, seed=seed)
         assert run.test_acc <= 0.15 and run.train.lr == HIGH_LR
         assert np.mean(run.train.loss[-50:]) > 2.0  # log(10) = 2.3: nothing learned
+        z = run.net.pre_activations(data.x_test)[-1]  # the last hidden layer's sigmoid inputs
+        assert np.mean(np.abs(z) > 4.6) > 0.99  # saturated: sigmoid' < 0.01
+        assert len(np.unique(run.net(data.x_test).argmax(axis=1))) == 1  # one digit for all
 
 
 def test_with_bn_it_learns_and_a_class_given_as_norm_trains_like_bnlibs_layer(data):

@@ -14,7 +14,7 @@ from bnlib.experiments.landscape import one_blas_thread
 from bnlib.nn.data import MNIST
 from bnlib.nn.losses import cross_entropy
 from bnlib.nn.metrics import accuracy
-from bnlib.nn.mlp import mlp
+from bnlib.nn.mlp import Net, mlp
 from bnlib.nn.train import TrainResult, sgd
 
 PAPER_SIZES = (784, 100, 100, 100, 10)  # §4.1: three hidden layers of 100 sigmoid units
@@ -24,10 +24,12 @@ STEPS = 300  # about 4.5 passes over the 4,000 training digits
 
 
 class Fit(NamedTuple):
-    """test_acc: eval-mode accuracy on the test digits; train: what ``sgd`` recorded."""
+    """test_acc: eval-mode accuracy on the test digits; train: what ``sgd`` recorded;
+    net: the trained network, in eval mode."""
 
     test_acc: float
     train: TrainResult
+    net: Net
 
 
 @one_blas_thread
@@ -51,4 +53,4 @@ def fit(
     net = mlp(PAPER_SIZES, activation="sigmoid", norm=norm, seed=seed)
     x, y = data.x_train, data.y_train
     result = sgd(net, x, y, cross_entropy, lr=lr, steps=steps, batch_size=batch_size, seed=seed)
-    return Fit(accuracy(net.eval(), data.x_test, data.y_test), result)
+    return Fit(accuracy(net.eval(), data.x_test, data.y_test), result, net)
