@@ -181,3 +181,29 @@ def test_mlp_norm_none_and_batch_norm_false_agree():
 def test_bad_norm_is_refused_clearly(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_mlp_with_a_norm_class_uses_that_class_and_calls_its_parameters_gamma_beta(rng):
+    """norm=<a class>: a learner's own layer goes where bnlib's BatchNorm1d would; the same
+    numbers as norm="batch" when it computes the same (the capstone's reference solution)."""
+    from tests.capstone_solution import MyBatchNorm1d
+
+    own, ref = mlp([3, 4, 4, 2], norm=MyBatchNorm1d, seed=1), mlp([3, 4, 4, 2], seed=1)
+    assert [type(layer).__name__ for layer in own.layers] == [
+        "Linear", "MyBatchNorm1d", "Activation", "Linear", "MyBatchNorm1d", "Activation", "Linear",
+    ]  # fmt: skip
+    assert own.layers[0].bias is None and own.bn_layers == []
+    assert [p.kind for p in own.parameters()] == [p.kind for p in ref.parameters()]
+    x, t = rng.standard_normal((6, 3)), rng.standard_normal((6, 2))
+    np.testing.assert_allclose(own.forward(x), ref.forward(x), rtol=1e-12)
+    own.backward(mse(own.forward(x), t)[1])
+    ref.backward(mse(ref.forward(x), t)[1])
+    for p, q in zip(own.parameters(), ref.parameters(), strict=True):
+        np.testing.assert_allclose(p.grad, q.grad, rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(own.layers[1].running_var, ref.layers[1].running_var, rtol=1e-12)
+
+
+def test_mlp_with_a_norm_factory_that_is_not_a_class():
+    net = mlp([3, 4, 2], norm=lambda c: BatchNorm1d(c, momentum=0.5, dtype=np.float64))
+    assert net.layers[1].momentum == 0.5 and net.layers[1].running_mean.dtype == np.float64
+    assert [p.kind for p in net.parameters()] == ["weight", "gamma", "beta", "weight", "bias"]

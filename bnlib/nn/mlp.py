@@ -89,10 +89,15 @@ class Param(NamedTuple):
 
 
 class Net:
-    """A sequence of layers, run forward in order and backward in reverse."""
+    """A sequence of layers, run forward in order and backward in reverse.
 
-    def __init__(self, *layers):
+    ``norm_types``: more layer classes whose ``weight``, ``bias`` are gamma, beta (a norm
+    layer written outside bnlib, e.g. a learner's BatchNorm1d), besides bnlib's own.
+    """
+
+    def __init__(self, *layers, norm_types: tuple[type, ...] = ()):
         self.layers = list(layers)
+        self.norm_types = NORM_LAYERS + tuple(norm_types)
 
     def forward(self, x) -> np.ndarray:
         for layer in self.layers:
@@ -130,7 +135,7 @@ class Net:
     def parameters(self) -> list[Param]:
         params = []
         for i, layer in enumerate(self.layers):
-            norm = isinstance(layer, NORM_LAYERS)
+            norm = isinstance(layer, self.norm_types)
             for attr, kind in (
                 ("weight", "gamma" if norm else "weight"),
                 ("bias", "beta" if norm else "bias"),
@@ -155,13 +160,16 @@ class Net:
 
 
 def mlp(
-    sizes, *, activation="sigmoid", batch_norm: bool | None = None, norm: str | None = "batch",
+    sizes, *, activation="sigmoid", batch_norm: bool | None = None, norm="batch",
     num_groups: int = 10, gain=1.0, seed=0, dtype=np.float64,
 ) -> Net:  # fmt: skip
     """Linear -> norm -> g for each hidden layer, then a Linear output (logits).
 
     ``sizes`` = [n_in, hidden..., n_out]. ``norm``: "batch" (BatchNorm1d),
-    "layer" (LayerNorm), "group" (GroupNorm with ``num_groups``) or None.
+    "layer" (LayerNorm), "group" (GroupNorm with ``num_groups``), None, or a class
+    (any callable) that makes a norm layer from its number of features, ``norm(C)``,
+    with bnlib's layer interface (``forward``, ``backward``, ``train``, ``weight``,
+    ``bias``, ``grad_weight``, ``grad_bias``): e.g. a learner's own BatchNorm1d.
     ``batch_norm`` (older callers): True means norm="batch", False norm=None.
     A Linear followed by a norm has no bias (the mean subtraction would cancel
     it; beta plays its part).
@@ -173,11 +181,12 @@ def mlp(
             raise ValueError(f"give norm or batch_norm, not both (got norm={norm!r} and "
                              f"batch_norm={batch_norm!r})")  # fmt: skip
         norm = "batch" if batch_norm else None
-    if norm not in NORMS:
-        raise ValueError(f"norm must be one of {NORMS} (got {norm!r})")
+    if not callable(norm) and norm not in NORMS:
+        raise ValueError(f"norm must be one of {NORMS} (got {norm!r}) or a class")
     make = {"batch": lambda c: BatchNorm1d(c, dtype=dtype),
             "layer": lambda c: LayerNorm(c, dtype=dtype),
             "group": lambda c: GroupNorm(num_groups, c, dtype=dtype)}.get(norm)  # fmt: skip
+    make = norm if callable(norm) else make
     rng = np.random.default_rng(seed)
     layers = []
     for n_in, n_out in pairwise(sizes[:-1]):
@@ -186,4 +195,4 @@ def mlp(
             layers.append(make(n_out))
         layers.append(Activation(activation))
     layers.append(Linear(sizes[-2], sizes[-1], gain=gain, rng=rng, dtype=dtype))
-    return Net(*layers)
+    return Net(*layers, norm_types=(norm,) if isinstance(norm, type) else ())
