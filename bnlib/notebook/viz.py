@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 
 import matplotlib
 import numpy as np
@@ -51,8 +52,94 @@ STYLE = {
 
 
 def use_style() -> None:
-    """Apply the collection's style to every later figure (a notebook's first cell calls it)."""
+    """Apply the collection's style to every later figure (a notebook's first cell calls it).
+
+    In a notebook it also makes every ``Figure`` a cell shows an ``image/png`` output
+    with alt text (``figure_alt``) in its metadata, which the site carries into
+    ``<img alt>`` for screen readers.
+    """
     matplotlib.rcParams.update(STYLE)
+    _register_png_with_alt()
+
+
+_TEX_WORDS = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε",
+    "eta": "η", "theta": "θ", "lambda": "λ", "mu": "μ", "sigma": "σ", "Sigma": "Σ", "phi": "φ",
+    "cdot": "·", "times": "×", "approx": "≈", "leq": "≤", "geq": "≥", "infty": "∞", "to": "→",
+    "ell": "ℓ", "partial": "∂", "nabla": "∇", "sum": "Σ", "mathcal": "", "mathrm": "", "mathbf": "",
+}  # fmt: skip
+
+
+def _tex_free(text: str) -> str:
+    """A label as a screen reader should hear it: TeX's commands as the symbols they
+    print (\\hat{x} -> x̂, \\sqrt{a} -> √(a), \\gamma -> γ), no ``$`` or braces."""
+    text = text.replace("$", "")
+    words = "|".join(sorted(_TEX_WORDS, key=len, reverse=True))
+    text = re.sub(rf"\\({words})(?![A-Za-z])", lambda m: _TEX_WORDS[m.group(1)], text)
+    text = re.sub(r"\\hat\{(\w)\}", "\\1\u0302", text)
+    text = re.sub(r"\\sqrt\{([^{}]*)\}", "√(\\1)", text)
+    text = re.sub(r"\\[,;:! ]", " ", text)
+    text = re.sub(r"\\([A-Za-z]+)", r"\1", text)
+    text = text.replace("{", "").replace("}", "").replace("\\", "")
+    return " ".join(text.split())
+
+
+def figure_alt(fig: Figure) -> str:
+    """Alt text for ``fig``: ``fig.alt`` when a figure function set one, else built
+    from what the figure says about itself: its suptitle, then each panel's title,
+    axis labels and legend entries. Never empty."""
+    own = getattr(fig, "alt", None)
+    if own:
+        return str(own)
+    parts = []
+    suptitle = getattr(fig, "_suptitle", None)
+    if suptitle is not None and suptitle.get_text().strip():
+        parts.append(_tex_free(suptitle.get_text()) + ".")
+    axes = [ax for ax in fig.get_axes() if ax.get_visible() and ax.axison]
+    for i, ax in enumerate(axes, 1):
+        bits = []
+        if ax.get_title():
+            bits.append(f"“{_tex_free(ax.get_title())}”")
+        x, y = _tex_free(ax.get_xlabel()), _tex_free(ax.get_ylabel())
+        if x or y:
+            bits.append(f"{y or 'values'} against {x or 'position'}")
+        legend = ax.get_legend()
+        if legend is not None:
+            entries = [_tex_free(t.get_text()) for t in legend.get_texts() if t.get_text()]
+            if entries:
+                bits.append("legend: " + "; ".join(entries))
+        if bits:
+            name = f"Panel {i} of {len(axes)}" if len(axes) > 1 else "The plot"
+            parts.append(f"{name}: " + ", ".join(bits) + ".")
+    if not parts:  # a diagram: the words drawn on it
+        words = [t.get_text() for ax in fig.get_axes() for t in ax.texts] + [
+            t.get_text() for t in fig.texts
+        ]
+        words = [_tex_free(w) for w in words if w.strip()]
+        if words:
+            parts.append("A diagram: " + "; ".join(words) + ".")
+        else:
+            parts.append(f"A figure with {len(axes)} panel{'s' if len(axes) != 1 else ''}.")
+    return " ".join(parts)
+
+
+def _figure_png_with_alt(fig: Figure):
+    """IPython's image/png formatter for a Figure: the bytes the inline backend makes,
+    with ``{"alt": …}`` as the output's metadata."""
+    from IPython.core.pylabtools import print_figure
+
+    return print_figure(fig, "png", bbox_inches="tight"), {"alt": figure_alt(fig)}
+
+
+def _register_png_with_alt() -> None:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # plain Python: nothing displays figures
+        return
+    ip = get_ipython()
+    if ip is None:
+        return
+    ip.display_formatter.formatters["image/png"].for_type(Figure, _figure_png_with_alt)
 
 
 def new_figure(nrows: int = 1, ncols: int = 1, *, width: float = 10, height: float = 4, **kw):
@@ -82,11 +169,12 @@ def fig_to_png(fig: Figure, dpi: float | None = None) -> bytes:
     return buf.getvalue()
 
 
-def png_image(fig: Figure):
-    """A plain ``image/png`` output for the notebook (visible on GitHub and in print)."""
+def png_image(fig: Figure, alt: str | None = None):
+    """A plain ``image/png`` output for the notebook (visible on GitHub and in print),
+    with alt text in its metadata: ``alt``, else ``figure_alt(fig)``."""
     from IPython.display import Image
 
-    return Image(data=fig_to_png(fig), format="png")
+    return Image(data=fig_to_png(fig), format="png", metadata={"alt": alt or figure_alt(fig)})
 
 
 def rendered_pixels(fig: Figure) -> np.ndarray:

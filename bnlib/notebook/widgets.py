@@ -21,7 +21,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from bnlib.notebook.viz import png_image
+from bnlib.notebook.viz import figure_alt, png_image
 
 REGISTRY: dict[str, Callable[[], Dashboard]] = {}
 CSS_CLASS = "bnlib-dashboard"  # the browser tests find dashboards by this class
@@ -112,7 +112,10 @@ class Dashboard:
         saved = {name: self.controls[name].value for name in values}
         for name, value in values.items():
             self.controls[name].value = value
-        image = png_image(self.figure)
+        state = ", ".join(f"{self.controls[n].description} = {v}" for n, v in values.items())
+        where = f"at {state}" if state else "its default state"
+        alt = f"{self.title}, {where}: {figure_alt(self.figure)}"
+        image = png_image(self.figure, alt=alt)
         for name, value in saved.items():
             self.controls[name].value = value
         return image
