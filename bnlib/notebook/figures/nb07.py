@@ -1,5 +1,8 @@
-"""07_beyond_the_paper: noisy BN, ICS by gradients, the loss landscape, which axes each norm
-normalises over, small batches (and their dashboard)."""
+"""07_beyond_the_paper: which axes each norm normalises over, the batch-size sweep, and the
+small-batches dashboard (a batch-size slider and one example's BN output over its batch-mates).
+
+The ICS debate's figures (lab 07a) are in ``nb07a``.
+"""
 
 from __future__ import annotations
 
@@ -7,23 +10,14 @@ import functools
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 
-from bnlib.experiments.covariate_shift import layer_drift
 from bnlib.experiments.numpy_mnist import batch_size_sweep
 from bnlib.nn.data import load_mnist
 from bnlib.nn.mlp import mlp
 from bnlib.norms import batch_mates
-from bnlib.notebook.figures.nb01 import percentile_panels
 from bnlib.notebook.viz import PALETTE, freeze_layout, hist_outline, new_figure, num, styled
 from bnlib.notebook.widgets import Dashboard, choice_slider, register
 
-RUN_STYLE = {  # the four networks of the noisy-BN experiment
-    "no BN": {"color": PALETTE["red"]},
-    "BN": {"color": PALETTE["blue"]},
-    "noisy BN": {"color": PALETTE["green"], "ls": "--"},
-    "noise, no BN": {"color": PALETTE["black"], "ls": "--"},
-}
 NORM_STYLE = {  # batch-size sweep
     "batch": ("BatchNorm", PALETTE["blue"], "o"),
     "layer": ("LayerNorm", PALETTE["green"], "s"),
@@ -31,98 +25,6 @@ NORM_STYLE = {  # batch-size sweep
     None: ("no normalisation", PALETTE["red"], "v"),
 }
 BATCH_SIZES = (2, 4, 16, 64)  # the notebook's sweep
-
-
-@styled
-def noisy_bn_runs(runs: dict, noise_floor: float | None = None):
-    """Test accuracy and the W1 distance between consecutive probes of the last hidden
-    layer's input, for each run; ``noise_floor`` (``noisy_bn.noise_floor``), if given,
-    as a dotted line: the W1 that two draws of the noise put between probes by themselves."""
-    fig, (ax_a, ax_d) = new_figure(1, 2, width=10, height=4.2)
-    for name, run in runs.items():
-        ax_a.plot(run.steps, 100 * run.accuracy, label=name, **RUN_STYLE[name])
-        ax_d.plot(run.steps[1:], layer_drift(run.z).w1[:, 0], **RUN_STYLE[name])
-    if noise_floor is not None:
-        ax_d.axhline(noise_floor, color="0.3", ls=":", lw=2, label="two draws of the noise alone")
-        ax_d.legend(loc="upper right", fontsize=11)
-    gap = int(run.steps[1] - run.steps[0])
-    ax_a.set(xlabel="training step", ylabel="test accuracy (%)", ylim=(0, 100),
-             title="Accuracy: noisy BN trains like BN")  # fmt: skip
-    ylabel = f"W1 between consecutive probes\n({gap} steps apart; mean over the units)"
-    ax_d.set(xlabel="training step (the later probe)", ylabel=ylabel, yscale="log",
-             title="Drift of layer 3's sigmoid input")  # fmt: skip
-    ax_a.legend(loc="lower right")
-    return fig
-
-
-def unit_percentiles(runs: dict):
-    """The 15th, 50th and 85th percentiles of a typical layer-3 unit's input, per run
-    (the probes record layer 3 only: its index in ``run.z`` is 0)."""
-    colors = {name: RUN_STYLE[name]["color"] for name in runs}
-    return percentile_panels(runs, 0, colors, "input of a layer-3 sigmoid", panel_width=3.4,
-                             height=4.0)  # fmt: skip
-
-
-@styled
-def gradient_ics(series: dict, title: str):
-    """Santurkar et al.'s ICS: ||G - G'|| / ||G|| and cos(G, G') over training.
-
-    Args: series {label: (steps (P,), ics (P, 3))}, or {label: [(steps, ics), ...]}, one
-    per seed (thin lines); labels "no BN" and "BN" in their colours.
-    """
-    fig, (ax_r, ax_c) = new_figure(1, 2, width=10, height=4.0)
-    for label, runs in series.items():
-        runs = runs if isinstance(runs, list) else [runs]
-        color = RUN_STYLE.get(label, {"color": "0.3"})["color"]
-        kw = {"color": color, "ms": 4 if len(runs) == 1 else 3, "lw": 2 if len(runs) == 1 else 1}
-        for k, (steps, ics) in enumerate(runs):
-            ax_r.plot(steps, ics[:, 1], "o-", label=None if k else label, **kw)
-            ax_c.plot(steps, ics[:, 2], "o-", **kw)
-    ax_r.set(xlabel="training step", ylabel="‖G − G′‖ / ‖G‖", yscale="log",
-             title="How much the gradient changes")  # fmt: skip
-    ax_c.set(xlabel="training step", ylabel="cos(G, G′)", ylim=(-1.05, 1.05),
-             title="Whether it still points the same way")  # fmt: skip
-    ax_r.legend(loc="best")
-    fig.suptitle(title)
-    return fig
-
-
-@styled
-def landscape(descents: dict, lr: float, distances=None):
-    """Loss, L·η (L-smoothness), loss variation and gradient change along training, per seed.
-
-    Args: descents {"BN" / "no BN": [Descent, one per seed]}, all at learning rate ``lr``,
-    probed at the same ``distances`` d along -g (named in the titles if given). Each probe
-    panel shows the largest value over the distances. One thin line per seed.
-    """
-    fig, axes = new_figure(2, 2, width=10, height=7.4, sharex=True)
-    colors = {"BN": PALETTE["blue"], "no BN": PALETTE["red"]}
-    over = "d" if distances is None else f"d = {min(distances):g}–{max(distances):g}"
-    panels = [("smoothness", f"effective L-smoothness × η\n(the largest over {over})",
-               "η · ‖g(θ′) − g‖ / d"),
-              ("loss_range", f"loss variation\n(over θ and the points at {over})",
-               "max − min of the loss (MSE)"),
-              ("grad_change", f"gradient change ‖g(θ′) − g‖\n(the largest over {over})",
-               "‖g(θ′) − g‖")]  # fmt: skip
-    for label, runs in descents.items():
-        kw = {"color": colors[label], "lw": 1.2, "alpha": 0.85}
-        for d in runs:
-            axes[0, 0].plot(np.arange(1, len(d.loss) + 1), d.loss, **kw)
-            for ax, (field, *_) in zip(axes.flat[1:], panels, strict=True):
-                scale = lr if field == "smoothness" else 1.0
-                ax.plot(d.steps, scale * getattr(d, field), "o-", ms=3, **kw)
-    axes[0, 1].axhline(2, color="0.3", lw=1.5, ls="--", zorder=0)
-    axes[0, 0].set(title="training loss", ylabel="MSE", ylim=(0, None))
-    for ax, (_, title, ylabel) in zip(axes.flat[1:], panels, strict=True):
-        ax.set(yscale="log", title=title, ylabel=ylabel)
-    for ax in axes[1]:
-        ax.set_xlabel("training step")
-    n = len(next(iter(descents.values())))
-    handles = [Line2D([], [], color=c, label=f"{k} ({n} seeds)") for k, c in colors.items()]
-    handles.append(Line2D([], [], color="0.3", ls="--", label="L·η = 2, i.e. L = 2/η"))
-    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles))
-    fig.suptitle(f"A 25-layer deep linear network, full-batch gradient descent, η = {lr:g}")
-    return fig
 
 
 def _cube(ax, shade: np.ndarray, title: str, color: str):
@@ -182,13 +84,20 @@ def _accuracy_panel(ax, sweep, floor: float = 70.0):
         label, color, marker = NORM_STYLE[norm]
         x = ms * 2.0 ** (0.07 * (i - 1.5))  # side by side, so the bars do not hide each other
         med, bars, lo, hi = _spread(sweep.eval_acc[i])
-        ax.errorbar(x, med, yerr=bars, fmt=marker + "-", color=color, label=label, ms=5,
-                    capsize=3, lw=1.5)  # fmt: skip
+        ax.errorbar(
+            x, med, yerr=bars, fmt=marker + "-", color=color, label=label, ms=5, capsize=3, lw=1.5
+        )
         short = {"batch": "BN", "layer": "LN", "group": "GN"}.get(norm, "none")
         for xj, m, a, b in zip(x, med, lo, hi, strict=True):
             if m < floor:
-                ax.annotate(f"↓ {short}: {a:.0f}–{b:.0f}%", (1.04 * xj, floor + 0.5), color=color,
-                            fontsize=11, va="bottom", ha="left")  # fmt: skip
+                ax.annotate(
+                    f"↓ {short}: {a:.0f}–{b:.0f}%",
+                    (1.04 * xj, floor + 0.5),
+                    color=color,
+                    fontsize=11,
+                    va="bottom",
+                    ha="left",
+                )
     ax.set_xscale("log", base=2)
     ax.set_xticks(ms, [str(m) for m in ms])
     ax.minorticks_off()
@@ -205,10 +114,10 @@ def batch_sizes(sweep):
     ms = np.array(sweep.batch_sizes)
     _accuracy_panel(ax_a, sweep)
     b = sweep.norms.index("batch")
-    for acc, label, color, ls in ((sweep.eval_acc[b], "eval mode (population statistics)",
-                                   PALETTE["blue"], "-"),
-                                  (sweep.train_acc[b], "train mode, test batches of m",
-                                   PALETTE["sky"], "--")):  # fmt: skip
+    for acc, label, color, ls in (
+        (sweep.eval_acc[b], "eval mode (population statistics)", PALETTE["blue"], "-"),
+        (sweep.train_acc[b], "train mode, test batches of m", PALETTE["sky"], "--"),
+    ):
         med, bars, _, _ = _spread(acc)
         ax_b.errorbar(ms, med, yerr=bars, fmt="o" + ls, color=color, label=label, capsize=3)
     ax_b.set_xscale("log", base=2)
@@ -256,8 +165,11 @@ def small_batches(sweep=None, m: int = 4, unit: int = 0, draws: int = 400) -> Da
     ax_h.axvline(eval_bn, color=PALETTE["sky"], lw=2, ls="--", label="BN in eval mode")
     ln = (h[0, unit] - h[0].mean()) / np.sqrt(h[0].var() + 1e-5)  # over example 0's features
     ax_h.axvline(ln, color=PALETTE["green"], lw=2.5, label="LayerNorm, any batch")
-    ax_h.set(xlim=(-3, 3), xlabel=f"normalised value of example 0, unit {unit}",
-             ylabel="share of the batches (bins of 0.1)")  # fmt: skip
+    ax_h.set(
+        xlim=(-3, 3),
+        xlabel=f"normalised value of example 0, unit {unit}",
+        ylabel="share of the batches (bins of 0.1)",
+    )
     ax_h.legend(loc="upper left", fontsize=11)
     ax_a.set_title("m = 64: BN 00.0%, LN 00.0%")  # room for the titles update() writes
     ax_h.set_title("BN in training: std 0.00 over 400 batches")
@@ -266,10 +178,12 @@ def small_batches(sweep=None, m: int = 4, unit: int = 0, draws: int = 400) -> Da
     def update(m: int) -> dict:
         j = int(np.flatnonzero(ms == m)[0])
         marker_line.set_xdata([m, m])
-        shown = {str(norm): float(np.median(sweep.eval_acc[i, j]))
-                 for i, norm in enumerate(sweep.norms)}  # fmt: skip
-        ax_a.set_title(f"m = {m}: BN {num(100 * shown['batch'], 1)}%, "
-                       f"LN {num(100 * shown['layer'], 1)}%")  # fmt: skip
+        shown = {
+            str(norm): float(np.median(sweep.eval_acc[i, j])) for i, norm in enumerate(sweep.norms)
+        }
+        ax_a.set_title(
+            f"m = {m}: BN {num(100 * shown['batch'], 1)}%, LN {num(100 * shown['layer'], 1)}%"
+        )
         v = batch_mates(h, 0, m, draws=draws)[:, unit]
         edges, density = hist_outline(v, bins)
         hist.set_data(edges, 0.1 * density)  # density x bin width = share of the batches
