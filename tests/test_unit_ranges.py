@@ -11,9 +11,11 @@ from bnlib.nn.mlp import mlp
 def test_gaussian_samples_match_the_formulas():
     z = np.random.default_rng(0).normal([0.0, 3.0], [1.0, 2.0], size=(200_000, 2))
     lin, sat = U.linear_share(z, 0.02), U.saturated_share(z)
-    assert lin == pytest.approx([A.linear_fraction(1, 0, 0.02), A.linear_fraction(2, 3, 0.02)],
-                                abs=3e-3)  # fmt: skip
-    assert sat == pytest.approx([A.saturation_fraction(1, 0), A.saturation_fraction(2, 3)], abs=3e-3)
+    expected = [A.linear_fraction(1, 0, 0.02), A.linear_fraction(2, 3, 0.02)]
+    assert lin == pytest.approx(expected, abs=3e-3)
+    assert sat == pytest.approx(
+        [A.saturation_fraction(1, 0), A.saturation_fraction(2, 3)], abs=3e-3
+    )
     assert U.active_share(z) == pytest.approx([0.5, A.active_fraction(2, 3)], abs=3e-3)
 
 
