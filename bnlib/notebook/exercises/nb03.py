@@ -1,99 +1,87 @@
-"""Exercises of 03_why_scale_and_shift: the symmetry on a new task, saturation, ReLU's β."""
+"""Exercises of 03_why_scale_and_shift: how much of N(β, γ²) lies in the sigmoid's linear
+range, what scaling the weights before BN does, and γ, β that saturate a quarter of the inputs."""
 
-import math
-from functools import cache
 from statistics import NormalDist
 
 import numpy as np
 
-from bnlib.nn.activations import active_fraction, saturation_threshold
-from bnlib.nn.toys import disk
-from bnlib.nn.train import fit_classifier
+from bnlib.functional import batch_norm_train
+from bnlib.nn.activations import linear_fraction, linear_range, saturation_fraction
 from bnlib.notebook.checks import Exercise
 
-X_DISK, Y_DISK = disk(400, seed=0)  # class 1 inside the unit circle
-DISK_SIZES, DISK_LR = [2, 16, 16, 1], 0.5  # the runs exercise 1 asks for
+DELTA = 0.02  # the lesson's δ: the linear range is |y| < linear_range(DELTA) = 1.020
+SHARE_GAMMA, SHARE_BETA = 2.0, 1.0  # exercise 1: inputs N(1, 2²)
 
 
-@cache
-def disk_accuracy(frozen: tuple) -> float:
-    """The accuracy of ``fit_classifier`` on the disk at DISK_LR with ``frozen`` kinds frozen."""
-    return fit_classifier(X_DISK, Y_DISK, DISK_SIZES, freeze=frozen, lr=DISK_LR)[1]
+def _share_solution():
+    # y ~ N(beta, gamma^2) is in the linear range when -a < y < a:
+    # P = Phi((a - beta) / gamma) - Phi((-a - beta) / gamma)
+    a, phi = linear_range(DELTA), NormalDist().cdf
+    return phi((a - SHARE_BETA) / SHARE_GAMMA) - phi((-a - SHARE_BETA) / SHARE_GAMMA)  # 0.348
 
 
-def _majority_solution():
-    # The label is the same at x and -x. If the data were exactly symmetric about 0, with
-    # beta frozen at 0 the logit would be c + f(x), f odd, and with whole-data statistics
-    # the convexity of the cross-entropy makes f = 0 best: a constant, which predicts one
-    # class everywhere. The best constant predicts the larger class.
-    share_1 = Y_DISK.mean()  # 0.3875: class 1 is the smaller class
-    return 100 * max(share_1, 1 - share_1)  # 61.25 %
-
-
-disk_only_gamma = Exercise(
-    "accuracy on the disk with β frozen at 0, at the best loss with whole-data statistics",
-    "Does the label change when x becomes -x? If not, the best odd f is f = 0 (section 2), "
-    "and a constant logit predicts one class for every point. Which class, when the classes "
-    "are unequal? Give the accuracy in %.",
-    lambda: 100 * max(Y_DISK.mean(), 1 - Y_DISK.mean()),
-    solution=_majority_solution,
-    rtol=0.0,
-    atol=0.5,
-)
-
-
-def _beta_fits_solution():
-    # Learning beta breaks the symmetry (section 2: beta alone fitted XOR, another task
-    # whose label does not change under x -> -x). A shift puts a unit's inputs on one
-    # shoulder of the sigmoid, where the output has an even part; the disk's label
-    # depends on |x|, an even function: expect a good fit, far above the constant.
-    return True  # measured: disk_accuracy(("gamma",)) is 0.955
-
-
-disk_beta_fits = Exercise(
-    "the disk with β learned (γ frozen at 1) scores above 90 %",
-    "Which of the two knobs broke the symmetry on XOR in section 2? The disk's label, like "
-    "XOR's, is the same at x and -x. Answer True or False.",
-    lambda: disk_accuracy(("gamma",)) > 0.9,
-    solution=_beta_fits_solution,
-)
-
-
-def _threshold_solution():
-    # sigma'(x) = 1 / (4 cosh^2(x / 2)) < 1/40  <=>  cosh(x / 2) > sqrt(10)
-    return 2 * math.acosh(math.sqrt(10))
-
-
-sigmoid_saturation = Exercise(
-    "where the sigmoid saturates",
-    "sigma'(x) = sigma(x)(1 - sigma(x)) = 1 / (4 cosh^2(x/2)); its maximum is 1/4 at 0. "
-    "Solve sigma'(x) = 1/40 for x > 0.",
-    lambda: saturation_threshold("sigmoid"),
-    solution=_threshold_solution,
-)
-
-
-def _beta_solution():
-    # P(gamma * z + beta > 0) = Phi(beta / gamma) = 1/4  =>  beta = gamma * Phi^-1(1/4)
-    return 2.0 * NormalDist().inv_cdf(0.25)  # -1.349
-
-
-def _beta_reference():
-    # the beta whose active share is 1/4, by bisection on bnlib's Phi(beta / |gamma|)
-    lo, hi = -10.0, 0.0
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if active_fraction(2.0, mid) < 0.25 else (lo, mid)
-    return float(np.mean([lo, hi]))
-
-
-relu_quarter_active = Exercise(
-    "β for a ReLU unit with γ = 2 that fires for a quarter of its inputs",
-    "The unit is active when gamma * x_hat + beta > 0; for x_hat ~ N(0, 1) that happens with "
-    "probability Phi(beta / |gamma|). Invert Phi: statistics.NormalDist().inv_cdf(p). "
-    "Three decimals are enough.",
-    _beta_reference,
-    solution=_beta_solution,
+linear_share = Exercise(
+    "the share of N(1, 2²) inputs in the sigmoid's linear range (δ = 0.02)",
+    "The linear range is the interval -a < y < a with a = 1.020. Standardise its ends for "
+    "y ~ N(β, γ²): (±a - β) / γ, then take the difference of the normal CDF, "
+    "statistics.NormalDist().cdf, at the two ends. A fraction from 0 to 1, not a percentage.",
+    lambda: float(linear_fraction(SHARE_GAMMA, SHARE_BETA, DELTA)),
+    solution=_share_solution,
     rtol=0.0,
     atol=5e-4,
+)
+
+# Exercise 2: a batch of Wu (64 examples, 3 units) into BN with gamma = 2, beta = 1.
+WU = np.random.default_rng(3).normal([0.5, -1.0, 2.0], [0.2, 1.5, 4.0], size=(64, 3))
+SCALE, GAMMA, BETA = 10.0, 2.0, 1.0
+
+
+def _scaled_reference():
+    y = batch_norm_train(SCALE * WU, np.full(3, GAMMA), np.full(3, BETA))[0]
+    return float(y.mean()), float(y.std(axis=0).mean())
+
+
+def _scaled_solution():
+    # BN(a Wu) = BN(Wu): the scale a is divided out with the batch's spread, so y = gamma
+    # x_hat + beta has mean beta and standard deviation gamma, whatever a is (eps aside).
+    return BETA, GAMMA
+
+
+scaled_weights = Exercise(
+    "the mean and standard deviation of y = BN(10·Wu) with γ = 2, β = 1",
+    "x_hat has mean 0 and standard deviation 1 per unit whatever the weights' scale (BN(aWu) "
+    "= BN(Wu)); y = γ x_hat + β. Give (mean, std), the same for every unit.",
+    _scaled_reference,
+    solution=_scaled_solution,
+    rtol=0.0,
+    atol=1e-3,
+)
+
+QUARTER = 0.25  # exercise 3: the saturated share to reach
+
+
+def _judge_quarter(answer):
+    gamma, beta = (float(v) for v in answer)
+    if not gamma > 0:
+        return f"γ must be above 0 (got {gamma:g})"
+    got = float(saturation_fraction(gamma, beta))
+    if abs(got - QUARTER) < 0.005:
+        return None
+    return f"N({beta:g}, {gamma:g}²) puts {100 * got:.1f} % of the inputs in saturation, not 25 %"
+
+
+def _quarter_solution():
+    # With beta = 0: P(|gamma Z| > s) = 2 (1 - Phi(s / gamma)) = 1/4, so s / gamma is the
+    # normal's 7/8 quantile. s = 3.637 is where sigma' falls to a tenth of sigma'(0).
+    s = 2 * np.arccosh(np.sqrt(10))
+    return s / NormalDist().inv_cdf(1 - QUARTER / 2), 0.0  # gamma = 3.162, beta = 0
+
+
+quarter_saturated = Exercise(
+    "γ, β that put a quarter of the sigmoid's inputs in saturation",
+    "Saturated means |y| > 3.637 (slope below a tenth of the largest). With β = 0 the share "
+    "is 2·(1 - Φ(3.637/γ)): solve for γ with statistics.NormalDist().inv_cdf. Or keep γ = 1 "
+    "and shift: which β puts a quarter of N(β, 1) above 3.637? Give (γ, β).",
+    judge=_judge_quarter,
+    solution=_quarter_solution,
 )

@@ -1,9 +1,7 @@
 """03_why_scale_and_shift: the sigmoid's linear range, decision boundaries with gamma,
-beta frozen or learned, the gamma/beta dashboard, learned gamma/beta, tanh and ReLU."""
+beta frozen or learned, the gamma/beta dashboard, learned gamma/beta (lab 03a: ``nb03a``)."""
 
 from __future__ import annotations
-
-import textwrap
 
 import ipywidgets as W
 import numpy as np
@@ -23,14 +21,15 @@ LINEAR, SATURATED = PALETTE["green"], PALETTE["red"]
 SPAN = {"sigmoid": 1.0, "tanh": 2.0}
 
 
-def _pdf(x, gamma, beta):
+def normal_pdf(x, gamma, beta):
+    """The density of N(beta, gamma^2) at x."""
     return np.exp(-0.5 * ((x - beta) / gamma) ** 2) / (gamma * np.sqrt(2 * np.pi))
 
 
 def _band(lo, hi, gamma, beta):
     """Outline (x, y) of the N(beta, gamma^2) density between lo and hi, for a Polygon."""
     x = np.linspace(max(lo, X[0]), min(hi, X[-1]), 200) if lo < hi else np.array([0.0, 0.0])
-    y = _pdf(x, gamma, beta)
+    y = normal_pdf(x, gamma, beta)
     return np.column_stack([np.r_[x[0], x, x[-1]], np.r_[0, y, 0]])
 
 
@@ -49,7 +48,9 @@ def linear_range_figure(delta: float, deltas):
         ax.axvspan(side * s, side * 8, color=SATURATED, alpha=0.12,
                    label="saturated: σ′ < σ′(0)/10" if side == 1 else None)  # fmt: skip
     twin = ax.twinx()
-    twin.fill_between(X, _pdf(X, 1, 0), color=PALETTE["sky"], alpha=0.5, label="N(0, 1) inputs")
+    twin.fill_between(
+        X, normal_pdf(X, 1, 0), color=PALETTE["sky"], alpha=0.5, label="N(0, 1) inputs"
+    )
     twin.set(ylim=(0, 1.0), ylabel="input density")
     twin.grid(False)
     ax.set(xlim=(-6, 6), ylim=(-0.3, 1.3), xlabel="sigmoid input y", ylabel="σ(y)",
@@ -104,33 +105,6 @@ def decision_boundaries(rows, cols, panels):
     fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
     bar = fig.colorbar(shading, ax=axes, shrink=0.8, pad=0.01, ticks=np.linspace(0, 1, 6))
     bar.set_label("P(class 1), the network's output")
-    return fig
-
-
-@styled
-def accuracy_by_model(tasks, models, acc, seeds):
-    """Accuracy (%) of each model on each task, one marker per seed; chance at 50 %.
-
-    acc: (tasks, models, seeds) array of accuracies in [0, 1].
-    """
-    acc = 100 * np.asarray(acc, dtype=float)
-    fig, axes = new_figure(1, len(tasks), width=13, height=4.0, sharey=True)
-    axes = np.atleast_1d(axes)
-    markers, colours = ("o", "s", "^", "D", "v"), (PALETTE["blue"], PALETTE["orange"],
-                                                  PALETTE["green"], PALETTE["purple"])  # fmt: skip
-    offsets = np.linspace(-0.15, 0.15, len(seeds))
-    xs = np.arange(len(models))
-    for ax, task, a in zip(axes, tasks, acc, strict=True):
-        ax.axhline(50, color="0.5", ls=":", lw=1.5, label="50 %: one class everywhere")
-        for k, seed in enumerate(seeds):
-            ax.scatter(xs + offsets[k], a[:, k], s=45, marker=markers[k % 5],
-                       color=colours[k % 4], edgecolor="black", linewidth=0.4, zorder=3,
-                       label=f"seed {seed}")  # fmt: skip
-        ax.set(xticks=xs, ylim=(40, 102), title=task, xlim=(-0.5, len(models) - 0.5))
-        ax.set_xticklabels([textwrap.fill(m, 12) for m in models], fontsize=11)
-    axes[0].set_ylabel("accuracy on the training points (%)")
-    axes[-1].legend(loc="lower right", fontsize=11, framealpha=0.9)
-    fig.suptitle("Accuracy by model, one marker per seed")
     return fig
 
 
@@ -193,7 +167,7 @@ def scale_and_shift(gamma=1.0, beta=0.0, delta=0.02, activation="sigmoid", seed=
         tangent.set_visible(smooth)
         if smooth:
             tangent.set_data(X, A.tangent_at_zero(X, activation))
-        density.set_ydata(_pdf(X, gamma, beta))
+        density.set_ydata(normal_pdf(X, gamma, beta))
         a = shown.get("linear_range", 0.0)
         lin_band.set_xy(_band(-a, a, gamma, beta))
         s = A.saturation_threshold(activation) if smooth else 0.0
@@ -220,32 +194,6 @@ def scale_and_shift(gamma=1.0, beta=0.0, delta=0.02, activation="sigmoid", seed=
         delta=log_slider("δ (share of the span)", delta, 0.005, 0.2),
         activation=act,
     )  # fmt: skip
-
-
-@styled
-def fractions_by_gamma_beta(delta: float):
-    """Linear-range and saturated shares of sigmoid inputs, against gamma (beta = 0) and
-    beta (gamma = 1), with the nonlinearity index."""
-    fig, axes = new_figure(1, 2, width=12, height=3.9, sharey=True)
-    gammas, betas = np.linspace(0.25, 6, 200), np.linspace(-6, 6, 241)
-    for ax, xs, kw, label in (
-        (axes[0], gammas, "gamma", "γ (β = 0)"),
-        (axes[1], betas, "beta", "β (γ = 1)"),
-    ):
-        g, b = (xs, 0.0) if kw == "gamma" else (1.0, xs)
-        ax.plot(
-            xs, A.linear_fraction(g, b, delta), color=LINEAR,
-            label=f"share in the linear range (δ = {delta:g})",
-        )  # fmt: skip
-        ax.plot(xs, A.saturation_fraction(g, b), color=SATURATED, label="share saturated")
-        ax.plot(xs, A.nonlinearity_index(g, b), color="black", ls="--",
-                label="nonlinearity index (0: linear)")  # fmt: skip
-        ax.set(xlabel=label, ylim=(0, 1), title=f"sigmoid inputs N(β, γ²), by {label.split()[0]}")
-    axes[0].axvline(1.0, color="0.5", ls=":")
-    axes[0].text(1.08, 0.97, "γ = 1: x̂ itself", va="top", fontsize=11, color="0.3")
-    axes[0].set_ylabel("share of inputs; index (dashed)")
-    axes[1].legend(loc="upper center", frameon=True, framealpha=0.9, edgecolor="none")
-    return fig
 
 
 @styled
@@ -276,36 +224,4 @@ def learned_gamma_beta(layers, start_linear=None, after_linear=None, title=None)
             title="Where the sigmoid inputs fall, per unit")  # fmt: skip
     ax2.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax2.legend(loc="upper left", frameon=False)
-    return fig
-
-
-@styled
-def activation_contrast(betas, active_measured=None, active_start=None):
-    """Left: sigmoid, tanh, ReLU over N(0, 1) inputs. Middle: nonlinearity index against beta.
-    Right: ReLU's active share Phi(beta/|gamma|), with measured units if given (ratio, share):
-    after training (``active_measured``) and at the start (``active_start``)."""
-    fig, axes = new_figure(1, 3, width=14, height=4.2)
-    for name, c in ACT_COLOURS.items():
-        axes[0].plot(X, A.get(name)[0](X), color=c, label=ACT_NAMES[name])
-        axes[1].plot(betas, A.nonlinearity_index(1.0, betas, name), color=c, label=ACT_NAMES[name])
-    axes[0].fill_between(X, _pdf(X, 1, 0), color=PALETTE["sky"], alpha=0.4, label="N(0, 1) density")
-    axes[0].set(
-        xlim=(-4, 4), ylim=(-1.2, 2.5), xlabel="input y", ylabel="g(y)", title="three activations"
-    )
-    axes[0].legend(loc="upper left", frameon=False)
-    axes[1].set(xlabel="β (γ = 1)", ylabel="nonlinearity index", ylim=(0, 1),
-                title="how nonlinear over N(β, 1)")  # fmt: skip
-    axes[1].legend(loc="upper left", frameon=False)
-    r = np.linspace(-3, 3, 200)
-    axes[2].plot(r, A.active_fraction(1.0, r), color=PALETTE["green"], label="Φ(β/|γ|), Gaussian x̂")
-    if active_start is not None:
-        axes[2].scatter(*active_start, s=25, marker="s", facecolor="white", edgecolor="0.3",
-                        label="units at the start (β = 0)", zorder=3)  # fmt: skip
-    if active_measured is not None:
-        axes[2].scatter(
-            *active_measured, s=25, color="black", label="units after training", zorder=3
-        )
-    axes[2].set(xlabel="β / |γ|", ylabel="share of active ReLU inputs", ylim=(0, 1),
-                title="ReLU: β/|γ| sets the active share")  # fmt: skip
-    axes[2].legend(loc="upper left", frameon=False)
     return fig
