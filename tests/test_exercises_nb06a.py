@@ -1,11 +1,11 @@
-"""06's exercises: their references agree with bnlib and with the paper's claims."""
+"""Lab 06a's method exercises: their references agree with bnlib and with the paper's table."""
 
 import numpy as np
 import pytest
 
 from bnlib.experiments.paper import fewer_steps
 from bnlib.notebook.checks import FAIL
-from bnlib.notebook.exercises import nb06 as ex
+from bnlib.notebook.exercises import nb06a as ex
 from tests.test_paper import fake_run
 
 
@@ -17,17 +17,6 @@ def test_the_table_exercise_asks_for_bn_x30s_range_one_decimal_enough():
     assert ex.fewer_steps_x30.check(np.array([11.5, 11.5])).status == FAIL  # the rounded values
     assert ex.fewer_steps_x30.check(np.array([14.4, 15.1])).status == FAIL  # BN-x5's, the example
     assert ex.fewer_steps_x30.check(11.5).status == FAIL
-
-
-def test_sigmoid_shrink_is_what_the_layers_do_at_init_and_a_quarter_of_the_weight_scale():
-    for std, width in ex.sigmoid_shrink.cases:
-        ref = ex.sigmoid_shrink.reference(std, width)
-        assert ref == pytest.approx(0.25 * std * np.sqrt(width), rel=0.03)  # the derivation
-    ref = ex.sigmoid_shrink.reference(0.01, 100)
-    assert ex._shrink_reference(0.01, 100, seed=1) == pytest.approx(ref, rel=0.03)  # not luck
-    assert ex.sigmoid_shrink.check(ex._shrink_solution)
-    assert ex.sigmoid_shrink.check(lambda std, width: std * np.sqrt(width)).status == FAIL  # slope
-    assert ex.sigmoid_shrink.check(lambda std, width: 0.025).status == FAIL  # the printed number
 
 
 def test_steps_to_target_agrees_with_run_steps_to():

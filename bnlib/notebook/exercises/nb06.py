@@ -67,8 +67,18 @@ def _invariant_reference(a: float = 10.0, seed: int = 0) -> set[str]:
     return same
 
 
+def _named(answer) -> set[str]:
+    """A set of names, or one 0/1 flag per name of ``PARAMETERS`` in order: the names."""
+    items = list(answer)
+    if all(isinstance(a, str) for a in items):
+        return set(items)
+    if len(items) != len(PARAMETERS) or any(float(a) not in (0.0, 1.0) for a in items):
+        raise ValueError(f"expected names, or {len(PARAMETERS)} flags 0 or 1 (got {items})")
+    return {name for name, a in zip(PARAMETERS, items, strict=True) if a}
+
+
 def _judge_invariant(answer) -> str | None:
-    got = {str(a) for a in answer}
+    got = _named(answer)
     unknown = got - set(PARAMETERS)
     if unknown:
         return f"expected names from {PARAMETERS} (got {sorted(unknown)})"
@@ -84,8 +94,10 @@ def _judge_invariant(answer) -> str | None:
 
 def _invariant_solution():
     # the weights whose output BN normalises next: BN(a W u) = BN(W u) (paper section 3.3);
-    # gamma and beta act after the normalisation, the output layer has no BN after it
-    return {"W1", "W2"}
+    # gamma and beta act after the normalisation, the output layer has no BN after it.
+    # One flag per name of PARAMETERS ("W1", "W2", "gamma1", "beta1", "W_out", "b_out"),
+    # or the set {"W1", "W2"}
+    return np.array([1, 1, 0, 0, 0, 0])
 
 
 scale_invariant = Exercise(

@@ -157,30 +157,19 @@ def depth_table(runs, target: float = TARGET, at=(200, 400)) -> str:
 def gap_table(runs, fit: float) -> str:
     """Seed by seed, at the first probe with ``fit`` of the training images right
     (``paper.at_fit``): the step, both accuracies and the gap, without and with BN."""
-    head = [
-        "seed",
-        *(
-            f"{w} {c}"
-            for w in ("without BN:", "with BN:")
-            for c in ("step", "train", "test", "gap")
-        ),
-    ]
+    head = ["seed", "", "step", "train", "test", "gap"]
     without, with_bn = split_bn(runs)
     rows = []
-    for a, b in zip(without, with_bn, strict=True):
-        cells = [a.config.seed]
-        for m in (at_fit(a, fit), at_fit(b, fit)):
-            nums = (m.train_acc, m.test_acc, m.gap) if m else ()
-            cells += (
-                ["never", "", "", ""]
-                if m is None
-                else [f"{m.step:,}", *(num(100 * v, 1) for v in nums)]
-            )
-        rows.append(cells)
+    for r in (r for pair in zip(without, with_bn, strict=True) for r in pair):
+        m = at_fit(r, fit)
+        cells = ["never", "", "", ""] if m is None else [f"{m.step:,}"]
+        if m is not None:
+            cells += [num(100 * v, 1) for v in (m.train_acc, m.test_acc, m.gap)]
+        rows.append([r.config.seed, BN_LABEL[r.config.bn], *cells])
     d = 100 * (paired_gaps(without, with_bn, fit)[:, 1] @ [1, -1])  # (S,) without minus with BN
     smaller = f"the gap is smaller with BN in {int(np.sum(d > 0))} of {len(d)} seeds"
     note = f"{smaller}, by {med_range(d)} points (median, range)"
-    return f"{text_table(head, rows)}\n{note}"
+    return f"{text_table(head, rows, left=2)}\n{note}"
 
 
 def end_gap_table(runs) -> str:
