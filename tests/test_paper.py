@@ -142,3 +142,28 @@ def test_at_fit_compares_at_the_first_probe_that_fits_well_enough():
 def test_bad_input(call, says):
     with pytest.raises(ValueError, match=re.escape(says)):
         call()
+
+
+def test_reach_gives_each_runs_first_step_at_its_target_and_inf_for_never():
+    runs = [fake_run([0.1, 0.3, 0.6, 0.85, 0.9 + 0.01 * s], seed=s, p=5) for s in range(3)]
+    np.testing.assert_array_equal(paper.reach(runs, 0.6), [20, 20, 20])
+    np.testing.assert_array_equal(paper.reach(runs, [0.3, 0.9, 0.925]), [10, 40, np.inf])
+    assert paper.reach(runs, 0.99).tolist() == [np.inf] * 3
+
+
+def test_moved_is_movement_per_run_one_span_for_all_or_one_each():
+    runs = [fake_run([0.1] * 5, seed=s, p=5) for s in range(3)]
+    want = [paper.movement(r, 2, 10, 40) for r in runs]
+    np.testing.assert_allclose(paper.moved(runs, (10, 40), 2), want)
+    per_run = paper.moved(runs, [(0, 20), (0, None), (0, np.inf)], 2)
+    np.testing.assert_allclose(per_run[0], paper.movement(runs[0], 2, 0, 20))
+    assert np.isnan(per_run[1:]).all()  # never reached: no movement to measure
+
+
+def test_paired_gaps_hold_each_seeds_gap_at_the_end_and_at_the_same_fit():
+    without = [fake_run([0.1, 0.5, 0.8], fit=[0.2, 0.6, 0.9], seed=s, p=3) for s in range(2)]
+    with_bn = [fake_run([0.5, 0.85, 0.9], fit=[0.6, 0.9, 0.95], seed=s, p=3) for s in range(2)]
+    g = paper.paired_gaps(without, with_bn, fit=0.9)
+    assert g.shape == (2, 2, 2)
+    np.testing.assert_allclose(g[0], [[0.1, 0.05], [0.1, 0.05]])  # end; at 90%: steps 20 and 10
+    assert np.isnan(paper.paired_gaps(without, with_bn, fit=0.99)[:, 1]).all()

@@ -169,3 +169,35 @@ def at_fit(run, fit: float) -> AtFit | None:
     i = int(hit[0])
     a, t = float(run.train_set_acc[i]), float(run.test_acc[i])
     return AtFit(int(run.steps[i]), a, t, a - t)
+
+
+def reach(runs, targets) -> np.ndarray:
+    """Each run's first probed step with test accuracy >= its target (one target for all, or one
+    per run), ``inf`` where never: shape (R,), for comparisons in which never is the slowest."""
+    targets = np.broadcast_to(np.asarray(targets, dtype=float), (len(runs),))
+    hits = [r.steps_to(float(t)) for r, t in zip(runs, targets, strict=True)]
+    return np.array([np.inf if h is None else h for h in hits], dtype=float)
+
+
+def moved(runs, spans, layer: int) -> np.ndarray:
+    """``movement`` of each run's typical unit over ``spans``: one (start, stop) for all runs or
+    one per run; a row of NaN where stop is None or inf (never reached, as ``reach`` gives).
+    Shape (R, 3): the 15th, 50th and 85th percentiles."""
+    if len(spans) == 2 and np.isscalar(spans[0]):
+        spans = [spans] * len(runs)
+    out = []
+    for r, (start, stop) in zip(runs, spans, strict=True):
+        never = stop is None or not np.isfinite(stop)
+        out.append(np.full(3, np.nan) if never else movement(r, layer, start, int(stop)))
+    return np.stack(out)
+
+
+def paired_gaps(without, with_bn, fit: float) -> np.ndarray:
+    """Seed by seed, the gap (``gap``) at the last probe and at the first probe that fits
+    ``fit`` of the training images (``at_fit``; NaN: never), without and with BN.
+    Shape (S, 2, 2): seed, (at the end, at fit), (without, with BN)."""
+    out = []
+    for a, b in zip(without, with_bn, strict=True):
+        fits = [at_fit(r, fit) for r in (a, b)]
+        out.append([[gap(a)[-1], gap(b)[-1]], [np.nan if m is None else m.gap for m in fits]])
+    return np.array(out, dtype=float)

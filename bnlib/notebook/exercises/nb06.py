@@ -1,38 +1,111 @@
-"""Exercises of 06_paper_experiments: the quoted table's rounding, how much each sigmoid layer
-without BN shrinks the signal at init, steps to a target, and a paired comparison over seeds."""
+"""Exercises of 06_paper_experiments: what the quoted ImageNet table says about BN and higher
+rates, which parameters BN makes scale-invariant (§3.3), and how much a sigmoid layer without BN
+shrinks the signal at a small init."""
 
 import functools
 
 import numpy as np
 
 from bnlib.experiments.covariate_shift import SMALL_STD, propagate, unit_weights
-from bnlib.experiments.paper import IMAGENET, rounding_range
+from bnlib.experiments.paper import IMAGENET, fewer_steps
+from bnlib.experiments.sigmoid_depth import shrink_per_layer
+from bnlib.functional import batch_norm_train
+from bnlib.nn.activations import sigmoid
 from bnlib.notebook.checks import Exercise
 
-UNIT = 0.1e6  # the table's step counts are rounded to the nearest 0.1M
+
+def _x5_solution():
+    # steps to 72.2%: Inception 31.0M, BN-Baseline 13.3M, BN-x5 2.1M
+    return np.array([31.0 / 2.1, 13.3 / 2.1])
 
 
-def _table_solution():
-    # 31.0M means 30.95M to 31.05M, 2.7M means 2.65M to 2.75M: the ratio is smallest with the
-    # smallest numerator over the largest denominator, and largest the other way round
-    return np.array([30.95 / 2.75, 31.05 / 2.65])
+def _x5_reference():
+    rows = {r.model: r.steps_to_722 for r in IMAGENET}
+    return np.array([fewer_steps(rows[m], rows["BN-x5"]) for m in ("Inception", "BN-Baseline")])
 
 
-def _imagenet_reference():
-    rows = {r.model: r for r in IMAGENET}
-    return np.array(rounding_range(rows["Inception"].steps_to_722, rows["BN-x30"].steps_to_722,
-                                   UNIT))  # fmt: skip
+fewer_steps_x5 = Exercise(
+    "From the quoted table: how many times fewer steps BN-x5 needs than Inception, and than "
+    "BN-Baseline (the same network with BN at Inception's rate)",
+    "Times fewer = the other model's steps to 72.2% divided by BN-x5's (31.0M / 2.1M, not "
+    "2.1M / 31.0M). Answer np.array([than Inception, than BN-Baseline]), checked to 1%.",
+    _x5_reference,
+    solution=_x5_solution,
+    rtol=0.01,
+)
+
+PARAMETERS = ("W1", "W2", "gamma1", "beta1", "W_out", "b_out")
 
 
-fewer_steps_x30 = Exercise(
-    "Inception's 31.0M and BN-x30's 2.7M steps are rounded to the nearest 0.1M: which range "
-    "of 'times fewer steps' do they allow?",
-    "31.0M stands for anything from 30.95M to 31.05M, 2.7M for 2.65M to 2.75M. The smallest "
-    "ratio divides the smallest numerator by the largest denominator; the largest, the other "
-    "way round. Answer np.array([smallest, largest]); one decimal is enough (checked to 0.5%).",
-    _imagenet_reference,
-    solution=_table_solution,
-    rtol=5e-3,
+def _bn_net(params: dict, x: np.ndarray) -> np.ndarray:
+    """Linear (no bias) -> BN -> sigmoid, twice, then Linear: the paper's network, smaller."""
+    h1 = sigmoid(batch_norm_train(x @ params["W1"].T, params["gamma1"], params["beta1"])[0])
+    ones, zeros = np.ones(len(params["W2"])), np.zeros(len(params["W2"]))
+    h2 = sigmoid(batch_norm_train(h1 @ params["W2"].T, ones, zeros)[0])
+    return h2 @ params["W_out"].T + params["b_out"]  # (m, classes) logits
+
+
+def _invariant_reference(a: float = 10.0, seed: int = 0) -> set[str]:
+    """The parameters whose scaling by ``a`` leaves the training-mode output unchanged."""
+    rng = np.random.default_rng(seed)
+    shapes = {
+        "W1": (6, 8),
+        "W2": (5, 6),
+        "gamma1": (6,),
+        "beta1": (6,),
+        "W_out": (3, 5),
+        "b_out": (3,),
+    }
+    params = {k: rng.normal(0.5, 1.0, s) for k, s in shapes.items()}
+    x = rng.standard_normal((32, 8))
+    out = _bn_net(params, x)
+    same = set()
+    for name in PARAMETERS:
+        scaled = _bn_net({**params, name: a * params[name]}, x)
+        if np.max(np.abs(scaled - out)) < 1e-3:  # unchanged up to BN's eps
+            same.add(name)
+    return same
+
+
+def _named(answer) -> set[str]:
+    """A set of names, or one 0/1 flag per name of ``PARAMETERS`` in order: the names."""
+    items = list(answer)
+    if all(isinstance(a, str) for a in items):
+        return set(items)
+    if len(items) != len(PARAMETERS) or any(float(a) not in (0.0, 1.0) for a in items):
+        raise ValueError(f"expected names, or {len(PARAMETERS)} flags 0 or 1 (got {items})")
+    return {name for name, a in zip(PARAMETERS, items, strict=True) if a}
+
+
+def _judge_invariant(answer) -> str | None:
+    got = _named(answer)
+    unknown = got - set(PARAMETERS)
+    if unknown:
+        return f"expected names from {PARAMETERS} (got {sorted(unknown)})"
+    want = _invariant_reference()
+    if got - want:
+        return (
+            f"scaling {sorted(got - want)} changes the output: no BN normalises what they produce"
+        )
+    if want - got:
+        return f"scaling {sorted(want - got)} leaves the output unchanged: BN divides it out"
+    return None
+
+
+def _invariant_solution():
+    # the weights whose output BN normalises next: BN(a W u) = BN(W u) (paper section 3.3);
+    # gamma and beta act after the normalisation, the output layer has no BN after it.
+    # One flag per name of PARAMETERS ("W1", "W2", "gamma1", "beta1", "W_out", "b_out"),
+    # or the set {"W1", "W2"}
+    return np.array([1, 1, 0, 0, 0, 0])
+
+
+scale_invariant = Exercise(
+    "Which parameters does BN make scale-invariant?",
+    "Ask of each parameter: does a BN layer normalise what it produces, before anything else "
+    "uses it? gamma and beta act after the normalisation; the output layer has no BN after it.",
+    judge=_judge_invariant,
+    solution=_invariant_solution,
 )
 
 
@@ -49,7 +122,7 @@ def _shrink_reference(std, width, depth: int = 9, seed: int = 0):
     (float64): what the network does, not a formula."""
     sizes = (784,) + (width,) * depth
     p = propagate(_x_digits(), unit_weights(sizes, seed), "sigmoid", "gaussian", std / SMALL_STD)
-    return float(np.median(p.std[2:] / p.std[1:-1]))
+    return float(np.median(shrink_per_layer(p.std)[1:]))  # layers 2..depth-1
 
 
 def _shrink_solution(std, width):
@@ -69,57 +142,4 @@ sigmoid_shrink = Exercise(
     cases=[(0.01, 100), (0.02, 100), (0.01, 400), (0.005, 200)],
     solution=_shrink_solution,
     rtol=0.05,
-)
-
-
-def _steps_to_solution(steps, accuracy, target):
-    # the first probed step whose accuracy reaches the target; None if none does
-    reached = np.flatnonzero(np.asarray(accuracy) >= target)
-    return int(np.asarray(steps)[reached[0]]) if reached.size else None
-
-
-def _steps_to_reference(steps, accuracy, target):
-    hit = np.asarray(accuracy) >= target
-    return int(np.asarray(steps)[np.argmax(hit)]) if hit.any() else None
-
-
-steps_to_target = Exercise(
-    "Steps to a target accuracy (the paper's 'steps to 72.2%'): the first probed step with "
-    "accuracy >= target",
-    "steps and accuracy are 1-D numpy arrays of the same length (ints, increasing; floats in "
-    "[0, 1]). Find the first position where accuracy >= target (np.flatnonzero or np.argmax "
-    "on a boolean array) and return the step at that position as an int; return None if the "
-    "target is never reached (as Run.steps_to does).",
-    _steps_to_reference,
-    cases=[
-        (np.arange(0, 600, 100), np.array([0.1, 0.5, 0.85, 0.92, 0.9, 0.95]), 0.9),
-        (np.arange(0, 300, 100), np.array([0.1, 0.5, 0.8]), 0.9),
-        (np.array([0, 50, 100]), np.array([0.95, 0.2, 0.3]), 0.9),
-        (np.arange(0, 400, 100), np.array([0.1, 0.9, 0.95, 0.97]), 0.9),  # reached at equality
-    ],
-    solution=_steps_to_solution,
-)
-
-
-def _paired_solution(without, with_bn):
-    # one difference per seed: the two networks of a seed share init and mini-batches
-    d = np.asarray(with_bn, float) - np.asarray(without, float)
-    return np.array([d.mean(), np.mean(d > 0)])
-
-
-def _paired_reference(without, with_bn):
-    d = np.subtract(with_bn, without, dtype=float)
-    return np.array([np.mean(d), np.count_nonzero(d > 0) / d.size])
-
-
-paired_comparison = Exercise(
-    "Paired over seeds: the mean of (with BN - without) and the share of seeds where BN is ahead",
-    "Subtract seed by seed (with_bn[i] - without[i]); return [mean of the differences, fraction "
-    "of the differences that are > 0] as one array.",
-    _paired_reference,
-    cases=[
-        (np.array([0.90, 0.92, 0.91]), np.array([0.93, 0.93, 0.90])),
-        (np.array([0.5, 0.6]), np.array([0.9, 0.95])),
-    ],
-    solution=_paired_solution,
 )

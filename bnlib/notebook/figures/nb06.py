@@ -1,41 +1,32 @@
-"""06_paper_experiments: Figure 1 with seed bands, depth, the gap; shared helpers (section 3's
-learning rates are in ``nb06_rates``)."""
+"""06_paper_experiments: Figure 1 (a) with seed bands, the learning-rate variants and their
+dashboard, deep sigmoid networks. Plots only: what they show is computed in
+``bnlib.experiments.paper``, ``learning_rates`` and ``sigmoid_depth``. Lab 06a's are in ``nb06a``.
+"""
 
 from __future__ import annotations
 
-from fractions import Fraction
+import functools
 
 import numpy as np
 from matplotlib.lines import Line2D
 
-from bnlib.experiments.covariate_shift import PERCENTILES, SMALL_STD
-from bnlib.experiments.paper import (
-    at_fit,
-    gap,
-    movement,
-    percentile_bands,
-    seed_band,
-    typical_percentiles,
-)
+from bnlib.experiments.covariate_shift import PERCENTILES
+from bnlib.experiments.learning_rates import broken, by_rate, times
+from bnlib.experiments.paper import seed_band, typical_percentiles
+from bnlib.experiments.sigmoid_depth import sigma_b
 from bnlib.notebook.figures.nb01 import BN_COLOR, BN_LABEL, PERCENTILE_STYLE
-from bnlib.notebook.viz import PALETTE, new_figure, num, styled
+from bnlib.notebook.viz import PALETTE, freeze_layout, new_figure, num, styled
+from bnlib.notebook.widgets import Dashboard, choice_slider, register
 
 LAYER = 2  # the last hidden layer (0-based), as in the paper's Figure 1
-BASE_LR, TARGET, FIT = 3.0, 0.85, 0.9  # FIT: the training accuracy the gap is compared at
+BASE_LR, TARGET = 3.0, 0.85
 BAND = "band: lowest to highest of the seeds"
+Z_RANGE = (-12.0, 4.0)  # the dashboard's sigmoid-input axis; values beyond are named in its title
 
 
 def split_bn(runs) -> tuple[list, list]:
     """(the runs without BN, the runs with BN), each in the order given."""
     return [r for r in runs if not r.config.bn], [r for r in runs if r.config.bn]
-
-
-def times(m: float) -> str:
-    """A learning-rate multiplier as the paper writes it: x5, x30; x1/3 and x5/3 for fractions."""
-    f = Fraction(m).limit_denominator(10)
-    if abs(float(f) - m) > 1e-9 * abs(m):
-        return f"×{m:g}"
-    return f"×{f.numerator}" if f.denominator == 1 else f"×{f.numerator}/{f.denominator}"
 
 
 def pct(fraction: float) -> str:
@@ -46,30 +37,6 @@ def pct(fraction: float) -> str:
 def steps_text(step: float) -> str:
     """A step count with a thousands separator: 1800 -> "1,800"."""
     return f"{round(step):,}"
-
-
-def broken(run) -> bool:
-    """Training went nowhere: NaN loss, or at the end no better than chance (``at_chance``'s
-    rule at the last probe: test accuracy at most 15%, or a test loss no lower than ln 10)."""
-    end = not (run.test_acc[-1] > 0.15 and run.test_loss[-1] < np.log(10))
-    return run.diverged_at is not None or bool(end)
-
-
-def reach(runs, targets) -> np.ndarray:
-    """Each run's first probed step with test accuracy >= its target (one target for all, or one
-    per run), ``inf`` where never: shape (R,), for comparisons in which never is the slowest."""
-    targets = np.broadcast_to(np.asarray(targets, dtype=float), (len(runs),))
-    hits = [r.steps_to(float(t)) for r, t in zip(runs, targets, strict=True)]
-    return np.array([np.inf if h is None else h for h in hits], dtype=float)
-
-
-def at_chance(run, level: float = 0.15) -> bool:
-    """No better than chance at every probe after step 0: test accuracy at most ``level``, or a
-    test loss no lower than ln 10, what a uniform guess over the 10 classes scores (NaN too). A
-    network that answers one class for every digit scores exactly 10% (the classes are
-    balanced); one whose outputs have blown up scatters around it, with a huge loss."""
-    acc, loss = np.asarray(run.test_acc[1:]), np.asarray(run.test_loss[1:])
-    return bool(np.all((acc <= level) | ~(loss < np.log(10))))
 
 
 def med_range(values, fmt=lambda v: num(v, 1)) -> str:
@@ -83,10 +50,11 @@ def med_range(values, fmt=lambda v: num(v, 1)) -> str:
     return mid if v.min() == v.max() else f"{mid} ({fmt(v.min())}{sep}{fmt(v.max())})"
 
 
-def _legend_percentiles(fig, ncol: int = 3):
+def legend_percentiles(fig, ncol: int = 3) -> None:
+    """One legend below the panels for the 15th, 50th and 85th percentiles' line styles."""
     styles = [Line2D([], [], ls=ls, color="0.3") for ls in PERCENTILE_STYLE]
-    fig.legend(styles, [f"{p}th percentile" for p in PERCENTILES], loc="outside lower center",
-               ncol=ncol)  # fmt: skip
+    labels = [f"{p}th percentile" for p in PERCENTILES]
+    fig.legend(styles, labels, loc="outside lower center", ncol=ncol)
 
 
 @styled
@@ -98,8 +66,8 @@ def accuracy_bands(runs, target: float = TARGET, zoom: tuple = (70, 100)):
         for bn, group in enumerate(split_bn(runs)):
             steps, b = seed_band(group)
             ax.fill_between(steps, 100 * b.lo, 100 * b.hi, color=BN_COLOR[bn], alpha=0.25, lw=0)
-            ax.plot(steps, 100 * b.mid, color=BN_COLOR[bn],
-                    label=f"{BN_LABEL[bn]}: median of {len(group)} seeds")  # fmt: skip
+            label = f"{BN_LABEL[bn]}: median of {len(group)} seeds"
+            ax.plot(steps, 100 * b.mid, color=BN_COLOR[bn], label=label)
         ax.axhline(100 * target, ls=":", color="0.4", lw=1.2, label=pct(target))
         ax.set_xlabel("training step")
     end = steps[-1]
@@ -111,252 +79,172 @@ def accuracy_bands(runs, target: float = TARGET, zoom: tuple = (70, 100)):
     return fig
 
 
+def short_tag(run, end: int) -> str:
+    """ " (200 steps)" for a run trained for fewer steps than ``end``, else ""."""
+    return "" if run.steps[-1] == end else f" ({run.steps[-1]:,} steps)"
+
+
 @styled
-def percentile_band_panels(runs, layer: int = LAYER):
-    """The paper's Figure 1 (b, c): a typical last-layer sigmoid's input percentiles."""
-    fig, axes = new_figure(1, 2, width=11, height=4.6, sharey=True)
-    for ax, (bn, group) in zip(axes, enumerate(split_bn(runs)), strict=True):
-        steps, bands = percentile_bands(group, layer)
-        for b, ls in zip(bands, PERCENTILE_STYLE, strict=True):
-            ax.fill_between(steps, b.lo, b.hi, color=BN_COLOR[bn], alpha=0.18, lw=0)
-            ax.plot(steps, b.mid, ls, color=BN_COLOR[bn])
-        ax.set(title=f"({'bc'[bn]}) {BN_LABEL[bn]}", xlabel="training step", xlim=(0, steps[-1]))
-    axes[0].set_ylabel(f"input z of a typical\nlayer-{layer + 1} sigmoid")
-    _legend_percentiles(fig)
-    fig.suptitle(f"Median of {len(split_bn(runs)[0])} seeds ({BAND})")
+def variants_figure(runs, baselines, base_lr: float = BASE_LR):
+    """Each variant's seeds as dots: test accuracy at the end, and steps to the target (the
+    best accuracy of the same seed's baseline, as the paper's 72.2% is Inception's best)."""
+    groups = by_rate(runs, base_lr)
+    best = {r.config.seed: float(r.test_acc.max()) for r in baselines}
+    fig, (ax_a, ax_s) = new_figure(1, 2, width=11, height=1.2 + 0.55 * len(groups), sharey=True)
+    end = max(r.steps[-1] for r in runs)
+    never = 1.25 * end
+    labels = []
+    for y, ((bn, label), group) in enumerate(groups.items()):
+        labels.append(f"{BN_LABEL[bn]}, {label}{short_tag(group[0], end)}")
+        dy = 0.09 * (np.arange(len(group)) - (len(group) - 1) / 2)  # seeds side by side
+        kw = {"color": BN_COLOR[bn], "ls": "none", "marker": "o", "ms": 7, "alpha": 0.8}
+        acc = np.array([100 * r.test_acc[-1] for r in group])
+        ax_a.plot(acc, y + dy, **kw)
+        ax_a.plot([np.median(acc)], [y], "|", ms=20, mew=2.5, color="0.15", zorder=3)
+        hit = [r.steps_to(best[r.config.seed]) for r in group]
+        ax_s.plot([never if s is None else s for s in hit], y + dy, **kw)
+    ax_a.set_yticks(range(len(labels)), labels)
+    ax_a.set_ylim(len(labels) - 0.5, -0.5)
+    title = "accuracy (dots: seeds; bar: median)"
+    ax_a.set(xlim=(0, 100), xlabel="test accuracy at the end (%)", title=title)
+    ticks = list(range(0, end + 1, 500))
+    ax_s.set_xticks([*ticks, never], [f"{t:,}" for t in ticks] + ["never"])
+    ax_s.axvline((end + never) / 2, color="0.75", lw=1)
+    title = "steps to the target: the baseline's best"
+    ax_s.set(xlim=(-0.03 * end, 1.32 * end), xlabel="training step", title=title)
     return fig
 
 
-def moved(runs, spans, layer: int = LAYER) -> np.ndarray:
-    """How far each run's typical unit's 15th, 50th and 85th percentiles move
-    (``paper.movement``) over ``spans``: one (start, stop) for all runs or one per run;
-    a row of NaN where stop is None or inf (never reached, as ``reach`` gives). Shape (R, 3)."""
-    if len(spans) == 2 and np.isscalar(spans[0]):
-        spans = [spans] * len(runs)
-    never = [b is None or not np.isfinite(b) for _, b in spans]
-    return np.stack([np.full(3, np.nan) if n else movement(r, layer, a, b)
-                     for r, (a, b), n in zip(runs, spans, never, strict=True)])  # fmt: skip
-
-
-def movement_table(runs, windows=((200, 1000), (1000, 2000)), layer: int = LAYER,
-                   until: float | None = None) -> str:  # fmt: skip
-    """How far the typical unit's percentiles move within each window of steps
-    (``paper.movement``): median and range over the seeds, without and with BN. With
-    ``until``, one more window per network: from step 0 to its first probe with test accuracy
-    >= ``until`` (the same progress, not the same steps), and a last line with those steps."""
-    rows = [f"{'':11}{'steps':>14}" + "".join(f"{f'{p}th percentile':>19}" for p in PERCENTILES)]
-    reach = []
-    for bn, group in enumerate(split_bn(runs)):
-        spans = [[w] * len(group) for w in windows]  # per window, each run's (start, stop)
-        if until is not None:
-            stops = [r.steps_to(until) for r in group]
-            spans.append([(0, s) for s in stops])
-            at = med_range([np.nan if s is None else s for s in stops], steps_text)
-            reach.append(f"{at} {BN_LABEL[bn]}")
-        for k, span in enumerate(spans):
-            m = moved(group, span, layer)
-            name = f"{span[0][0]:,}–{span[0][1]:,}" if k < len(windows) else f"0 to {pct(until)}"
-            cells = "".join(f"{med_range(m[:, j], lambda v: num(v, 2)):>19}" for j in range(3))
-            rows.append(f"{BN_LABEL[bn]:11}{name:>14}{cells}")
-    if until is not None:
-        rows.append(f"'0 to {pct(until)}': from step 0 to the first probe with test accuracy >= "
-                    f"{pct(until)}, step {', '.join(reach)}")  # fmt: skip
-    return "\n".join(rows)
-
-
-def input_levels(runs, at=(100, 2000), layer: int = LAYER) -> str:
-    """Where the typical unit's input sits: its median (50th percentile) at some steps, median
-    and range over the seeds, and the lowest 15th percentile of any seed at any probe."""
-    rows = []
-    for bn, group in enumerate(split_bn(runs)):
-        p = np.stack([typical_percentiles(r, layer) for r in group])  # (S, P, 3)
-        steps = list(group[0].steps)
-        mids = [f"step {s:,} {med_range(p[:, steps.index(s), 1])}" for s in at]
-        rows.append(f"{BN_LABEL[bn]:11}median input at {', '.join(mids)}; "
-                    f"lowest 15th percentile {num(p[..., 0].min(), 2)}")  # fmt: skip
-    return "\n".join(rows)
-
-
-def figure1_table(runs, target: float = TARGET, at=(200, 500, 900, 1500)) -> str:
-    """Per seed: test accuracy at some steps and the steps to ``target``, without and with BN."""
-    without, with_bn = split_bn(runs)
-    head = "".join(f"{f'step {s:,}':>11}" for s in at)
-    rows = [f"{'seed':>4}  {'':11}{head}{f'to {pct(target)}':>9}"]
-    for a, b in zip(without, with_bn, strict=True):
-        for r in (a, b):
-            accs = "".join(
-                f"{num(100 * r.test_acc[list(r.steps).index(s)], 1) + '%':>11}" for s in at
-            )
-            hit = r.steps_to(target)
-            hit = steps_text(hit) if hit else "never"
-            rows.append(f"{r.config.seed:>4}  {BN_LABEL[r.config.bn]:11}{accs}{hit:>9}")
-    return "\n".join(rows)
-
-
-def sigma_b(run, probe: int = 0, layer: int = -1) -> float:
-    """sigma_B of a layer's input to its nonlinearity at a probe, RMS over its units."""
-    return float(np.sqrt(np.mean(run.z.std[probe, layer] ** 2)))
-
-
-DEPTH_STYLE = {2: "-.", 3: "-", 4: "--", 6: ":"}
-INIT_NAME = {"gaussian": f"std {SMALL_STD:g}", "xavier": "Xavier", "he": "He"}
-
-
 def _color(config) -> str:
-    """Blue with BN; without BN orange, or green for Xavier's init (as ``init_signal``)."""
+    """Blue with BN; without BN orange, or green for Xavier's init."""
     return PALETTE["green"] if config.init == "xavier" else BN_COLOR[config.bn]
+
+
+INIT_NAME = {"gaussian": "std 0.01", "xavier": "Xavier", "he": "He"}
+DEPTH_STYLE = {2: "-.", 3: "-", 4: "--", 6: ":"}
 
 
 @styled
 def depth_figure(runs, signal: dict):
     """Left: test accuracy over training for each depth (and init), without and with BN. Right:
-    sigma_B at step 0 of each hidden layer's input over the test digits: ``signal`` {label:
-    (colour, sigma_B per layer)}, computed in float64; the deepest BN run's layers; and each run
-    without BN at its last hidden layer, in float32 (hollow markers, one per network)."""
-    fig, (ax_a, ax_s) = new_figure(1, 2, width=11, height=5.2)
-    order = sorted(runs, key=lambda r: (r.config.bn, r.config.init != "gaussian", r.config.depth))
-    for r in order:
-        c, init = r.config, "" if r.config.init == "gaussian" else f", {INIT_NAME[r.config.init]}"
-        ax_a.plot(r.steps, 100 * r.test_acc, DEPTH_STYLE.get(c.depth, "-"), color=_color(c),
-                  label=f"{BN_LABEL[c.bn]}, {c.depth} layers{init}")  # fmt: skip
+    sigma_B at step 0 of each hidden layer's input over the test digits: ``signal`` {"std 0.01"
+    or "Xavier": sigma_B per layer} without BN in float64, and the deepest BN run's layers."""
+    fig, (ax_a, ax_s) = new_figure(1, 2, width=11, height=5.0)
+    for r in sorted(runs, key=lambda r: (r.config.bn, r.config.init != "gaussian", r.config.depth)):
+        c = r.config
+        init = "" if c.init == "gaussian" else f", {INIT_NAME[c.init]}"
+        label = f"{BN_LABEL[c.bn]}, {c.depth} layers{init}"
+        ax_a.plot(
+            r.steps, 100 * r.test_acc, DEPTH_STYLE.get(c.depth, "-"), color=_color(c), label=label
+        )
     ax_a.axhline(10, ls=":", color="0.4", lw=1, label="chance (10%)")
     end = max(r.steps[-1] for r in runs)
-    ax_a.set(xlabel="training step", ylabel="test accuracy (%)", ylim=(0, 100), xlim=(0, end),
-             title="accuracy (seed 0)")  # fmt: skip
+    ax_a.set(xlabel="training step", ylabel="test accuracy (%)", ylim=(0, 100), xlim=(0, end))
+    ax_a.set_title("accuracy (seed 0)")
     ax_a.legend(loc="upper left", bbox_to_anchor=(0, -0.18), ncol=2, fontsize=11)
-    for label, (color, std) in signal.items():
-        ax_s.plot(np.arange(1, len(std) + 1), std, "o-", color=color, label=label)
+    for name, std in signal.items():
+        color = PALETTE["green"] if name == "Xavier" else BN_COLOR[False]
+        layers = np.arange(1, len(std) + 1)
+        ax_s.plot(layers, std, "o-", color=color, label=f"without BN, {name}, float64")
     deepest = max((r for r in runs if r.config.bn), key=lambda r: r.config.depth, default=None)
-    if deepest is not None:  # BN's output has sigma 1 (gamma = 1 at step 0), however deep
-        depth = np.arange(1, deepest.config.depth + 1)
-        label = f"with BN: the trained {deepest.config.depth}-layer network, float32"
-        ax_s.plot(depth, [sigma_b(deepest, 0, i) for i in depth - 1], "o-", color=BN_COLOR[True],
-                  label=label)  # fmt: skip
-    for init in INIT_NAME:  # the runs without BN: one marker per network, at its last layer
-        mine = [r for r in order if not r.config.bn and r.config.init == init]
-        if not mine:
-            continue
-        depths = ", ".join(str(r.config.depth) for r in mine)
-        which = "networks,\neach " if len(mine) > 1 else "network,\n"
-        ax_s.plot([r.config.depth for r in mine], [sigma_b(r) for r in mine], "o", ms=12,
-                  mfc="none", mew=2, color=_color(mine[0].config),
-                  label=f"without BN, {INIT_NAME[init]}: the trained {depths}-layer {which}"
-                        "at its last hidden layer, float32")  # fmt: skip
-    ax_s.set(yscale="log", xlabel="hidden layer", title="signal at step 0",
-             ylabel="$\\sigma_B$ of the layer's input\n(spread over the test digits)")  # fmt: skip
+    if deepest is not None:  # BN's output has sigma_B 1 (gamma = 1 at step 0), however deep
+        layers = np.arange(1, deepest.config.depth + 1)
+        label = f"with BN: the trained {deepest.config.depth}-layer network"
+        ax_s.plot(
+            layers,
+            [sigma_b(deepest, 0, i) for i in layers - 1],
+            "o-",
+            color=BN_COLOR[True],
+            label=label,
+        )
+    ylabel = "$\\sigma_B$ of the layer's input\n(spread over the test digits)"
+    ax_s.set(yscale="log", xlabel="hidden layer", title="signal at step 0", ylabel=ylabel)
     ax_s.legend(loc="upper left", bbox_to_anchor=(0, -0.18), ncol=1, fontsize=11)
     return fig
 
 
-def depth_table(runs, target: float = TARGET, at=(200, 400)) -> str:
-    """Per network: accuracy at some steps, steps to ``target``, and sigma_B of the last hidden
-    layer's input at step 0 and at the end (float32, as trained)."""
-    head = "".join(f"{f'step {s:,}':>11}" for s in at)
-    rows = [f"{'layers':>6}  {'':11}{'init':<9}{head}{f'to {pct(target)}':>9}{'σ_B at 0':>10}"
-            f"{'at end':>9}"]  # fmt: skip
-    for r in sorted(runs, key=lambda r: (r.config.depth, r.config.bn, r.config.init)):
-        accs = "".join(f"{num(100 * r.test_acc[list(r.steps).index(s)], 1) + '%':>11}" for s in at)
-        hit = r.steps_to(target)
-        sig = f"{sigma_b(r):>10.2g}{sigma_b(r, -1):>9.2g}"
-        rows.append(f"{r.config.depth:>6}  {BN_LABEL[r.config.bn]:11}"
-                    f"{INIT_NAME[r.config.init]:<9}{accs}"
-                    f"{steps_text(hit) if hit else 'never':>9}{sig}")  # fmt: skip
-    return "\n".join(rows)
+@functools.lru_cache(maxsize=1)
+def quick_sweep(steps: int = 300) -> tuple:
+    """A small set of variants for tests and benchmarks: x1, x5, x30 without and with BN, and
+    x30 on the weights before BN only, 300 steps."""
+    from bnlib.experiments.torch_nets import NetConfig, train_many
+    from bnlib.nn.data import load_mnist, normalize_input
+
+    configs = [NetConfig(lr=BASE_LR * m, bn=bn) for m in (1, 5, 30) for bn in (False, True)]
+    configs.append(NetConfig(lr=BASE_LR, bn=True, lr_invariant=30 * BASE_LR))
+    data = normalize_input(load_mnist())
+    return tuple(train_many(configs, data, steps, range(0, steps + 1, 50)))
 
 
+def _title(run, target: float, end: int) -> str:
+    """One line for the dashboard: accuracy at the end and the step the target is reached."""
+    acc = f"{BN_LABEL[run.config.bn]}: {num(100 * run.test_acc[-1], 1)}%"
+    hit = run.steps_to(target)
+    said = "broken" if broken(run) else f"target at step {hit:,}" if hit else "target not reached"
+    trained = "" if run.steps[-1] == end else f" (trained {run.steps[-1]:,} steps)"
+    return f"{acc}, {said}{trained}"
+
+
+@register
 @styled
-def gap_figure(runs, fit: float = FIT):
-    """Left: accuracy on training images and on test images over training (seed bands).
-    Right: the gap against the accuracy on training images, each seed a line: at equal fit."""
-    fig, (ax_a, ax_g) = new_figure(1, 2, width=11, height=4.6)
-    for bn, group in enumerate(split_bn(runs)):
-        steps, test = seed_band(group, "test_acc")
-        _, fits = seed_band(group, "train_set_acc")
-        for b, ls, what in ((fits, "--", "training"), (test, "-", "test")):
-            ax_a.fill_between(steps, 100 * b.lo, 100 * b.hi, color=BN_COLOR[bn], alpha=0.15, lw=0)
-            ax_a.plot(steps, 100 * b.mid, ls, color=BN_COLOR[bn], label=f"{BN_LABEL[bn]}, {what}")
-    pairs = paired_gaps(runs, fit)  # (S, 2, 2): seed, (at the end, at fit), (without, with)
-    for x0, k in ((0, 0), (2.5, 1)):
-        for g in pairs[:, k]:
-            ax_g.plot([x0, x0 + 1], 100 * g, "-", color="0.6", lw=1)
+def learning_rate_sweep(runs=None, base_lr: float = BASE_LR, choice: str = "×5") -> Dashboard:
+    """Pick a learning rate (a multiple of the base): test accuracy over training, without and
+    with BN, and a typical last-layer sigmoid's input percentiles (Figure 1 b, c) at that rate.
+    ``runs``: one seed's runs; the baseline is the one without BN at x1."""
+    groups = by_rate(quick_sweep() if runs is None else runs, base_lr)
+    table: dict[str, dict] = {}
+    for (bn, label), group in groups.items():
+        table.setdefault(label, {})[bn] = group[0]
+    labels = list(table)  # in by_rate's order
+    base = table[times(1)][False]
+    target, end = float(base.test_acc.max()), int(base.steps[-1])
+    fig, (ax_a, ax_p) = new_figure(1, 2, width=11, height=5.0)
+    ax_a.plot(base.steps, 100 * base.test_acc, color="0.6", lw=1.2, label="without BN, ×1")
+    ax_a.plot([base.steps_to(target)], [100 * target], "o", ms=8, color="0.6", clip_on=False)
+    ax_a.axhline(100 * target, ls=":", color="0.4", lw=1.2, label=f"target {pct(target)}")
+    lines = {}
+    for bn in (False, True):
+        (lines["acc", bn],) = ax_a.plot([], [], color=BN_COLOR[bn], label=BN_LABEL[bn])
+        (lines["hit", bn],) = ax_a.plot([], [], "o", ms=9, color=BN_COLOR[bn], clip_on=False)
+        for p, ls in zip(PERCENTILES, PERCENTILE_STYLE, strict=True):
+            (lines[p, bn],) = ax_p.plot([], [], ls, color=BN_COLOR[bn])
+    ax_a.set(xlim=(0, end), ylim=(0, 100), xlabel="training step", ylabel="test accuracy (%)")
+    ylabel = f"input z of a typical\nlayer-{LAYER + 1} sigmoid"
+    ax_p.set(xlim=(0, end), ylim=Z_RANGE, xlabel="training step", ylabel=ylabel)
+    ax_a.legend(loc="center right", fontsize=11)
+    legend_percentiles(fig)
+
+    def update(choice: str) -> dict:
+        shown, titles, medians = {}, [], []
         for bn in (False, True):
-            label = BN_LABEL[bn] if k == 0 else None
-            ax_g.plot(np.full(len(pairs), x0 + bn), 100 * pairs[:, k, int(bn)], "o", ms=9,
-                      color=BN_COLOR[bn], label=label)  # fmt: skip
-    end = split_bn(runs)[0][0].steps[-1]
-    ax_g.set_xticks([0.5, 3], [f"at step {end:,}\n(the same step)", f"at {pct(fit)} training\n"
-                               "accuracy (the same fit)"])  # fmt: skip
-    ax_a.set(xlabel="training step", ylabel="accuracy (%)", ylim=(0, 100), title="accuracy")
-    ax_g.set(xlim=(-0.6, 4.1), ylabel="training minus test accuracy\n(percentage points)",
-             title="the gap, each line a seed")  # fmt: skip
-    ax_a.legend(loc="lower right", fontsize=11)
-    ax_g.legend(loc="lower center", fontsize=11)
-    return fig
+            r = table[choice].get(bn)  # None: not trained at this rate
+            perc = None if r is None else typical_percentiles(r, LAYER)  # (P, 3)
+            lines["acc", bn].set_data(*(([], []) if r is None else (r.steps, 100 * r.test_acc)))
+            hit = None if r is None else r.steps_to(target)
+            lines["hit", bn].set_data(*(([], []) if hit is None else ([hit], [100 * target])))
+            for k, p in enumerate(PERCENTILES):
+                lines[p, bn].set_data(*(([], []) if r is None else (r.steps, perc[:, k])))
+            if r is None:
+                titles.append(f"{BN_LABEL[bn]}: not trained at this rate")
+                continue
+            z_end = float(perc[-1, 1])
+            off = "" if Z_RANGE[0] <= z_end <= Z_RANGE[1] else " (off the scale)"
+            medians.append(f"{BN_LABEL[bn]} {num(z_end, 1)}{off}")
+            shown[BN_LABEL[bn]] = {
+                "accuracy": float(r.test_acc[-1]),
+                "steps_to": hit,
+                "broken": broken(r),
+                "median_input": z_end,
+            }
+            titles.append(_title(r, target, end))
+        ax_a.set_title("\n".join(titles), fontsize=11)
+        ax_p.set_title("median input at the end:\n" + "; ".join(medians), fontsize=11)
+        rate = choice if " " in choice else f"{choice} the base {base_lr:g}"
+        fig.suptitle(f"learning rate {rate} (seed {base.config.seed})")
+        return shown
 
-
-def paired_gaps(runs, fit: float = FIT) -> np.ndarray:
-    """Per seed: the gap at the end and at ``fit`` (NaN: not reached), without and with BN,
-    shape (S, 2, 2)."""
-    out = []
-    for a, b in zip(*split_bn(runs), strict=True):
-        fits = [at_fit(r, fit) for r in (a, b)]
-        out.append([[gap(a)[-1], gap(b)[-1]], [np.nan if m is None else m.gap for m in fits]])
-    return np.array(out, dtype=float)
-
-
-def gap_table(runs, fit: float = FIT) -> str:
-    """Seed by seed, at the first probe with ``fit`` of the training images right
-    (``paper.at_fit``): the step, both accuracies and the gap, without and with BN."""
-    cols = f"{'step':>7}{'train':>8}{'test':>8}{'gap':>6}"
-    rows = [f"{'seed':>4}   {'without BN':^29}   {'with BN':^29}", f"{'':>4}   {cols}   {cols}"]
-    for a, b in zip(*split_bn(runs), strict=True):
-        cells = []
-        for r in (a, b):
-            m = at_fit(r, fit)
-            cells.append(f"{'not reached':>29}" if m is None else
-                         f"{m.step:>7,}{num(100 * m.train_acc, 1):>8}{num(100 * m.test_acc, 1):>8}"
-                         f"{num(100 * m.gap, 1):>6}")  # fmt: skip
-        rows.append(f"{a.config.seed:>4}   " + "   ".join(cells))
-    g = paired_gaps(runs, fit)[:, 1]  # (S, 2)
-    d = 100 * (g[:, 0] - g[:, 1])  # (S,) without minus with BN, percentage points
-    rows.append(f"the gap is smaller with BN in {int(np.sum(d > 0))} of {len(d)} seeds, by "
-                f"{med_range(d)} points (median, range)")  # fmt: skip
-    return "\n".join(rows)
-
-
-def end_gap_table(runs) -> str:
-    """At the end, median over the seeds: accuracy and loss on training images and on test
-    images, and the median of the per-seed gaps (not the difference of the medians); in how many
-    seeds BN's gap is the larger, in accuracy and in loss."""
-    rows = [f"{'':11}{'training acc':>14}{'test acc':>11}{'gap':>8}{'training loss':>15}"
-            f"{'test loss':>11}{'gap':>8}"]  # fmt: skip
-    for bn, group in enumerate(split_bn(runs)):
-        cols = [np.array([getattr(r, f)[-1] for r in group], float)
-                for f in ("train_set_acc", "test_acc", "train_set_loss", "test_loss")]  # fmt: skip
-        fa, ta, fl, tl = (np.median(c) for c in cols)
-        ga, gl = np.median(cols[0] - cols[1]), np.median(cols[3] - cols[2])
-        accs = f"{num(100 * fa, 1) + '%':>14}{num(100 * ta, 1) + '%':>11}{num(100 * ga, 1):>8}"
-        rows.append(f"{BN_LABEL[bn]:11}{accs}{num(fl, 3):>15}{num(tl, 3):>11}{num(gl, 3):>8}")
-    pairs = list(zip(*split_bn(runs), strict=True))
-    g = np.array([[gap(a)[-1], gap(b)[-1]] for a, b in pairs])  # (S, 2): without, with BN
-    loss = np.array([[r.test_loss[-1] - r.train_set_loss[-1] for r in ab] for ab in pairs])
-    larger = [int(np.sum(x[:, 1] > x[:, 0])) for x in (g, loss)]
-    rows.append(f"the gap is larger with BN in {larger[0]} of {len(g)} seeds in accuracy, "
-                f"in {larger[1]} of {len(g)} in loss")  # fmt: skip
-    return "\n".join(rows)
-
-
-def init_signal(x, depth: int = 6, seed: int = 0) -> dict:
-    """sigma_B of each hidden layer's input at step 0 without BN, in float64, for the paper's
-    small Gaussian init (std 0.01) and for Xavier's, from digits ``x`` (N, 784): the
-    ``signal`` of ``depth_figure``, {label: (colour, (depth,) array)}."""
-    from bnlib.experiments.covariate_shift import propagate, unit_weights
-
-    weights = unit_weights((x.shape[1],) + (100,) * depth, seed)
-    x = np.asarray(x, dtype=np.float64)
-    return {
-        f"without BN, std {SMALL_STD:g}, float64": (
-            BN_COLOR[False], propagate(x, weights, "sigmoid", "gaussian").std),
-        "without BN, Xavier init, float64": (
-            PALETTE["green"], propagate(x, weights, "sigmoid", "xavier").std),
-    }  # fmt: skip
+    start = choice if choice in labels else labels[0]
+    slider = choice_slider("learning rate", labels, start, label=str)
+    dash = Dashboard("learning-rate multiples", fig, update, target_ms=100, choice=slider)
+    freeze_layout(fig)  # laid out once, for two-line titles: a redraw skips the layout pass
+    return dash
