@@ -181,3 +181,24 @@ def test_mlp_norm_none_and_batch_norm_false_agree():
 def test_bad_norm_is_refused_clearly(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_set_population_stats_equals_a_cumulative_pass_of_the_layers_own_update(dtype, rng):
+    """The behaviour it replaced: momentum=None, counter 0, one train-mode pass (the layer's
+    own update_running_stats); every BN layer, modes and momenta as they were."""
+    net, old = mlp([5, 7, 6, 2], seed=3, dtype=dtype), mlp([5, 7, 6, 2], seed=3, dtype=dtype)
+    x = (rng.standard_normal((50, 5)) * 4 + 2).astype(dtype)
+    net.eval().set_population_stats(x)
+    old.eval()
+    for bn in old.bn_layers:
+        bn.momentum, bn.num_batches_tracked = None, 0
+    h = x
+    for layer in old.layers:
+        h = layer.train(True).forward(h) if layer in old.bn_layers else layer.forward(h)
+    rtol = 1e-13 if dtype == np.float64 else 5e-6  # float32: the old sums were float32
+    for new, bn in zip(net.bn_layers, old.bn_layers, strict=True):
+        np.testing.assert_allclose(new.running_mean, bn.running_mean, rtol=rtol)
+        np.testing.assert_allclose(new.running_var, bn.running_var, rtol=rtol)
+        assert new.running_var.dtype == dtype and new.num_batches_tracked == 1
+        assert new.momentum == 0.1 and not new.training

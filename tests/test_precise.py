@@ -1,5 +1,5 @@
 """bnlib.nn.precise: precise BN for numpy layers equals the whole training set's statistics,
-and its Algorithm 2 estimator equals bnlib.experiments.torch_nets.precise_bn on a torch model."""
+and its Algorithm 2 estimator equals bnlib.experiments.torch_nets.precise_bn_torch on a torch model."""
 
 import numpy as np
 import pytest
@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bnlib import functional as F
-from bnlib.experiments.torch_nets import precise_bn as torch_precise_bn
+from bnlib.experiments.torch_nets import precise_bn_torch
 from bnlib.inference import population_stats
 from bnlib.layers import BatchNorm1d, BatchNorm2d
 from bnlib.nn import precise as P
@@ -71,13 +71,13 @@ def test_algorithm2_estimator_is_population_stats(rng):
 
 
 @pytest.mark.parametrize("sizes", [[16] * 6, [16, 16, 16, 5]])
-def test_algorithm2_estimator_equals_torch_precise_bn(sizes, rng):
-    """The numpy layer and bnlib.experiments.torch_nets.precise_bn on torch's BatchNorm1d agree, also
+def test_algorithm2_estimator_equals_precise_bn_torch(sizes, rng):
+    """The numpy layer and bnlib.experiments.torch_nets.precise_bn_torch on torch's BatchNorm1d agree, also
     with a short last batch (each batch counts once, as torch's momentum=None does)."""
     x = rng.normal(1.0, 2.0, size=(sum(sizes), 5))
     batches = split(x, sizes)
     bn = torch.nn.BatchNorm1d(5).double()
-    torch_precise_bn(bn, [torch.from_numpy(b) for b in batches])
+    precise_bn_torch(bn, [torch.from_numpy(b) for b in batches])
     layer = BatchNorm1d(5, dtype=np.float64)
     P.precise_bn(layer, batches, estimator="algorithm2")
     np.testing.assert_allclose(layer.running_mean, bn.running_mean.numpy(), rtol=1e-12)

@@ -1,5 +1,6 @@
 """bnlib.experiments.torch_nets against bnlib's numpy reference and torch itself."""
 
+import copy
 import re
 
 import numpy as np
@@ -18,7 +19,7 @@ from bnlib.experiments.torch_nets import (
     fit,
     mnist_mlp,
     pre_activations,
-    precise_bn,
+    precise_bn_torch,
     scores,
     train,
     train_many,
@@ -34,7 +35,7 @@ def test_precise_bn_is_algorithm_2(rng):
     model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.ReLU())
     batches = [torch.from_numpy(rng.normal(1.0, 2.0, (16, 3)).astype(np.float32)) for _ in range(5)]
     model.eval()
-    assert precise_bn(model, batches) == 5
+    assert precise_bn_torch(model, batches) == 5
     assert not model.training and bn_layers(model)[0].momentum == 0.1  # restored
     with torch.no_grad():
         h = [model[0](b).double().numpy() for b in batches]
@@ -45,9 +46,9 @@ def test_precise_bn_is_algorithm_2(rng):
 
 def test_precise_bn_refuses_a_model_without_bn_and_no_batches():
     with pytest.raises(ValueError, match="no BatchNorm layer"):
-        precise_bn(torch.nn.Linear(2, 2), [torch.zeros(2, 2)])
+        precise_bn_torch(torch.nn.Linear(2, 2), [torch.zeros(2, 2)])
     with pytest.raises(ValueError, match="at least one batch"):
-        precise_bn(torch.nn.BatchNorm1d(2), [])
+        precise_bn_torch(torch.nn.BatchNorm1d(2), [])
 
 
 # --- the paper's MNIST network and its training with probes -------------------------------
@@ -326,3 +327,39 @@ def test_train_many_without_the_training_images_probe_is_the_same_run(small_data
         assert np.all(np.isnan(b.train_set_acc))
         b.train_set_loss, b.train_set_acc = a.train_set_loss, a.train_set_acc
         assert_same_runs(b, a, rtol=1e-9)
+
+
+def _cumulative_pass(model, batches):
+    """What precise_bn_torch replaced: torch's own momentum=None average over the batches."""
+    for bn in bn_layers(model):
+        bn.reset_running_stats()
+        bn.momentum = None
+    model.train()
+    with torch.no_grad():
+        for x in batches:
+            model(x)
+
+
+@pytest.mark.parametrize("conv", [False, True])
+def test_precise_bn_torch_equals_torchs_cumulative_average(conv):
+    """Also with batches of unequal size (each counts once) and BatchNorm2d."""
+    torch.manual_seed(0)
+    nn = torch.nn
+    if conv:
+        model = nn.Sequential(
+            nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Conv2d(4, 2, 1), nn.BatchNorm2d(2)
+        )
+        batches = [3 * torch.randn(k, 3, 6, 6) + 1 for k in (8, 8, 5)]
+    else:
+        model = nn.Sequential(
+            nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Sigmoid(), nn.Linear(4, 5), nn.BatchNorm1d(5)
+        )
+        batches = [2 * torch.randn(k, 3) - 1 for k in (16, 16, 7)]
+    old = copy.deepcopy(model)
+    assert precise_bn_torch(model.eval(), batches) == 3
+    _cumulative_pass(old, batches)
+    for new, bn in zip(bn_layers(model), bn_layers(old), strict=True):
+        torch.testing.assert_close(new.running_mean, bn.running_mean, rtol=2e-6, atol=1e-7)
+        torch.testing.assert_close(new.running_var, bn.running_var, rtol=2e-6, atol=1e-7)
+        assert int(new.num_batches_tracked) == 3 and new.momentum == 0.1
+    assert not model.training

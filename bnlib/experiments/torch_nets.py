@@ -23,6 +23,7 @@ import torch.nn.functional as F
 
 from bnlib.experiments.covariate_shift import INITS, SMALL_STD, Summary, init_std, summarize
 from bnlib.experiments.many_at_once.stacked import Stack
+from bnlib.nn.precise import algorithm2, one_batch_stats
 from bnlib.portable import disturbed
 from bnlib.progress import progress
 
@@ -403,34 +404,40 @@ def bn_layers(model: torch.nn.Module) -> list[torch.nn.modules.batchnorm._BatchN
 
 
 @torch.no_grad()
-def precise_bn(model: torch.nn.Module, batches: Iterable[torch.Tensor]) -> int:
-    """Recompute every BN layer's running statistics as plain averages over ``batches``.
+def precise_bn_torch(model: torch.nn.Module, batches: Iterable[torch.Tensor]) -> int:
+    """Recompute every BN layer's running statistics from ``batches`` (Algorithm 2).
 
-    Algorithm 2 with PyTorch's machinery: reset the statistics, set
-    momentum=None (a cumulative average), run the batches through in train
-    mode, restore momentum and the model's mode. Each layer then holds
-    E[x] = mean of the batch means and Var[x] = mean of the unbiased batch
+    The batches run through in train mode; each BN layer's running statistics
+    become ``bnlib.nn.precise.algorithm2`` of its inputs' batch statistics:
+    E[x] = mean of the batch means, Var[x] = mean of the unbiased batch
     variances, i.e. m/(m-1) * mean of the biased ones ("precise BN", Wu &
-    Johnson 2021). Weights are not touched. Returns the number of batches used.
+    Johnson 2021), as torch computes with momentum=None. Weights, momenta and
+    the model's mode are untouched. Returns the number of batches used.
     """
     layers = bn_layers(model)
     if not layers:
         raise ValueError("the model has no BatchNorm layer that tracks running statistics")
-    saved = [(bn, bn.momentum) for bn in layers]
-    was_training = model.training
-    for bn in layers:
-        bn.reset_running_stats()
-        bn.momentum = None
-    model.train()
-    n = 0
+    stats: list[list] = [[] for _ in layers]
+
+    def keep(i):
+        return lambda _, inp: stats[i].append(one_batch_stats(inp[0].double().numpy()))
+
+    hooks = [bn.register_forward_pre_hook(keep(i)) for i, bn in enumerate(layers)]
+    was_training, n = model.training, 0
     try:
+        model.train()
         for x in batches:
             model(x)
             n += 1
     finally:
-        for bn, momentum in saved:
-            bn.momentum = momentum
+        for h in hooks:
+            h.remove()
         model.train(was_training)
     if n == 0:
-        raise ValueError("precise_bn needs at least one batch (got none)")
+        raise ValueError("precise_bn_torch needs at least one batch (got none)")
+    for bn, rows in zip(layers, stats, strict=True):
+        mean, var = algorithm2(*(np.array(c) for c in zip(*rows, strict=True)))
+        bn.running_mean.copy_(torch.from_numpy(mean))
+        bn.running_var.copy_(torch.from_numpy(var))
+        bn.num_batches_tracked.fill_(n)
     return n

@@ -15,6 +15,7 @@ import numpy as np
 
 from bnlib.layers import BatchNorm1d
 from bnlib.nn import activations
+from bnlib.nn.precise import precise_bn
 from bnlib.norm_layers import GroupNorm, LayerNorm
 from bnlib.portable import disturbed
 
@@ -142,16 +143,18 @@ class Net:
     def set_population_stats(self, x) -> None:
         """Alg. 2: every BN layer's running statistics from all of ``x`` as one batch.
 
-        E[x] = mean, Var[x] = m/(m-1) * biased variance over ``x``; weights untouched.
+        E[x] = mean, Var[x] = m/(m-1) * biased variance over ``x`` (``precise.precise_bn``
+        with the "algorithm2" estimator, layer by layer); weights, modes and momenta untouched.
         """
-        saved = [(bn, bn.momentum, bn.training) for bn in self.bn_layers]
-        for bn, _, _ in saved:
-            bn.momentum, bn.num_batches_tracked = None, 0
         for layer in self.layers:
-            x = layer.train(True).forward(x) if isinstance(layer, BatchNorm1d) else layer.forward(x)
-        for bn, momentum, training in saved:
-            bn.momentum = momentum
-            bn.train(training)
+            if isinstance(layer, BatchNorm1d):
+                training = layer.training
+                y = layer.train(True).forward(x)  # what the next layer sees in training
+                precise_bn(layer, [x], estimator="algorithm2")
+                layer.train(training)
+                x = y
+            else:
+                x = layer.forward(x)
 
 
 def mlp(
