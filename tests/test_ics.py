@@ -51,6 +51,24 @@ def test_trace_is_train(small_data, config):
                                    atol=1e-5, err_msg=name)  # fmt: skip
 
 
+def test_trace_gives_the_numbers_of_its_old_training_loop(small_data):
+    """trace was its own training loop until it became a probe hook on torch_nets.train;
+    these numbers are that loop's (computed before the change, on this repository's CPU)."""
+    got = trace(NetConfig(bn=True, lr=1.0, seed=2), small_data, 40, [0, 10, 40])
+    run, close = got.run, {"rtol": 1e-4}
+    np.testing.assert_allclose(run.test_loss, [2.3029428, 4.594293, 1.2245473], **close)
+    np.testing.assert_allclose(run.test_acc, [0.09, 0.09, 0.555], atol=0.011)
+    losses = [2.3140056, 2.7692838, 1.4258907]  # steps 0, 19, 39
+    np.testing.assert_allclose(run.train_loss[[0, 19, 39]], losses, **close)
+    std = [[0.99912869, 0.98919579, 0.98050759], [0.99704023, 0.99940827, 1.01483275]]
+    std += [[0.98942506, 1.00233905, 1.11377067]]  # (probe, layer) of unit 0
+    np.testing.assert_allclose(run.z.std[:, :, 0], std, **close)
+    held = [-1.2433738e-03, 1.9336306e-03, -8.2183268e-02]  # steps 10 -> 40, unit 0
+    np.testing.assert_allclose(got.cross.mean[1, :, 0], held, **close)
+    assert np.abs(got.cross.mean[0, :, 0]).max() < 1e-6  # BN: each layer's mean 0 at step 0
+    assert run.train_set_loss is None and run.train_set_acc is None
+
+
 def test_layer_z_is_each_layers_input_to_its_nonlinearity(x):
     """Layer 1: x W^T + b; with BN, Algorithm 1 with gamma = 1, beta = 0 (bnlib's numpy BN)."""
     for bn in (False, True):

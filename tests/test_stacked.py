@@ -47,7 +47,7 @@ def test_steps_equal_autograd_on_each_network_alone(activation, groups, same, rn
     configs = [NetConfig(**{**c.__dict__, "activation": activation, "depth": 3}) for c in same]
     models = nets(*configs)
     alone = copy.deepcopy(models)
-    lrs_inv = [c.lr_inv for c in configs]
+    lrs_inv = [c.lr_before_bn for c in configs]
     stack = Stack(models, [c.lr for c in configs], groups, B, lrs_invariant=lrs_inv)
     for _ in range(3):
         batch = {}

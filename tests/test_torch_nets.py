@@ -9,12 +9,11 @@ import torch
 
 from bnlib import functional as F
 from bnlib.experiments.covariate_shift import Summary, init_std, summarize
+from bnlib.experiments.many_at_once.stacked_training import batch_groups
 from bnlib.experiments.torch_nets import (
     N_FIT,
     NetConfig,
-    _batch_groups,
     _param_groups,
-    _probe,
     bn_layers,
     fit,
     mnist_mlp,
@@ -24,6 +23,7 @@ from bnlib.experiments.torch_nets import (
     train,
     train_many,
 )
+from bnlib.experiments.torch_probes import probe
 from bnlib.inference import population_stats
 from bnlib.nn.data import MNIST, load_mnist
 
@@ -129,7 +129,7 @@ def test_a_probe_leaves_the_running_statistics_alone(small_data):
     x, _, xt, yt = (torch.from_numpy(a) for a in small_data)
     model(x[:60])  # one training-mode batch: running statistics move off their init
     before = [b.clone() for b in model.buffers()]
-    _probe(model, xt, yt)
+    probe(model, xt, yt)
     assert all(torch.equal(a, b) for a, b in zip(before, model.buffers(), strict=True))
     assert model.training
 
@@ -228,7 +228,7 @@ PAIRED += [NetConfig(seed=1, bn=True, lr=0.2, lr_invariant=6.0)]  # its own rate
 def test_networks_with_one_seed_share_their_mini_batches():
     """Same seed, same draws for the weights (whatever the init and BN): the same batch order."""
     models = [mnist_mlp(c) for c in PAIRED]
-    assert _batch_groups(models) == [[0, 1, 4], [2, 3, 5, 6]]
+    assert batch_groups(models) == [[0, 1, 4], [2, 3, 5, 6]]
 
 
 @pytest.mark.parametrize(
@@ -363,3 +363,18 @@ def test_precise_bn_torch_equals_torchs_cumulative_average(conv):
         torch.testing.assert_close(new.running_var, bn.running_var, rtol=2e-6, atol=1e-7)
         assert int(new.num_batches_tracked) == 3 and new.momentum == 0.1
     assert not model.training
+
+
+def test_on_probe_sees_the_network_at_each_probe_and_changes_nothing(small_data):
+    config, seen = NetConfig(bn=True, lr=0.5, seed=1), []
+    plain = train(config, small_data, 12, [0, 5, 12])
+    keep = lambda models: seen.append(copy.deepcopy(models[0]))  # noqa: E731
+    hooked = train(config, small_data, 12, [0, 5, 12], fit_probe=False, on_probe=keep)
+    np.testing.assert_array_equal(hooked.train_loss, plain.train_loss)
+    np.testing.assert_array_equal(hooked.test_loss, plain.test_loss)
+    assert np.isnan(hooked.train_set_loss).all() and np.isfinite(plain.train_set_loss).all()
+    assert len(seen) == 3
+    xt, yt = small_data.x_test, small_data.y_test
+    for model, loss in zip(seen, plain.test_loss, strict=True):
+        assert scores(model, xt, yt)[0] == pytest.approx(float(loss), rel=1e-6)
+    assert int(seen[-1][1].num_batches_tracked) == 12  # the network after 12 steps
