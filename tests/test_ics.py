@@ -35,9 +35,12 @@ def x(small_data):
 
 @pytest.mark.parametrize(
     "config",
-    [NetConfig(lr=3.0, seed=1), NetConfig(bn=True, lr=1.0, seed=2),
-     NetConfig(activation="relu", init="he", lr=0.1, depth=2, width=30)],
-)  # fmt: skip
+    [
+        NetConfig(lr=3.0, seed=1),
+        NetConfig(bn=True, lr=1.0, seed=2),
+        NetConfig(activation="relu", init="he", lr=0.1, depth=2, width=30),
+    ],
+)
 def test_trace_is_train(small_data, config):
     """Same network, mini-batches, SGD and probes as bnlib.experiments.torch_nets.train."""
     want = train(config, small_data, 40, [0, 10, 40])
@@ -47,8 +50,9 @@ def test_trace_is_train(small_data, config):
     np.testing.assert_allclose(got.test_loss, want.test_loss, rtol=1e-5)
     np.testing.assert_array_equal(got.test_acc, want.test_acc)
     for name in Summary._fields:
-        np.testing.assert_allclose(getattr(got.z, name), getattr(want.z, name), rtol=1e-4,
-                                   atol=1e-5, err_msg=name)  # fmt: skip
+        np.testing.assert_allclose(
+            getattr(got.z, name), getattr(want.z, name), rtol=1e-4, atol=1e-5, err_msg=name
+        )
 
 
 def test_trace_gives_the_numbers_of_its_old_training_loop(small_data):
@@ -179,8 +183,11 @@ def test_trace_records_the_previous_parameters_on_the_new_input(small_data):
 def test_trace_many_is_trace_for_each_network(small_data):
     """Stacked (bnlib.experiments.torch_nets.train_many's way), the same runs and held-parameter records as
     trace, up to float rounding; layer 1's earlier-layers part stays exactly 0."""
-    configs = [NetConfig(lr=1.0, seed=1), NetConfig(bn=True, lr=0.5, seed=2),
-               NetConfig(bn=True, lr=1.0, seed=1)]  # fmt: skip
+    configs = [
+        NetConfig(lr=1.0, seed=1),
+        NetConfig(bn=True, lr=0.5, seed=2),
+        NetConfig(bn=True, lr=1.0, seed=1),
+    ]
     got = trace_many(configs, small_data, 20, [0, 10, 20])
     for config, g in zip(configs, got, strict=True):
         want = trace(config, small_data, 20, [0, 10, 20])
@@ -189,8 +196,9 @@ def test_trace_many_is_trace_for_each_network(small_data):
         np.testing.assert_array_equal(g.run.test_acc, want.run.test_acc)
         for name in Summary._fields:
             for a, b in ((g.run.z, want.run.z), (g.cross, want.cross)):
-                np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-4,
-                                           atol=1e-4, err_msg=name)  # fmt: skip
+                np.testing.assert_allclose(
+                    getattr(a, name), getattr(b, name), rtol=1e-4, atol=1e-4, err_msg=name
+                )
         s = split_drift(g.run.z, g.cross)
         assert np.all(s.earlier[:, 0] == 0.0) and np.all(s.earlier[:, 1:] > 0)
 
@@ -204,8 +212,9 @@ def test_trace_many_wants_networks_of_one_shape(small_data):
 
 
 def test_bad_input(small_data):
-    with pytest.raises(ValueError, match=re.escape("probe_steps must be steps in 0..5, at least "
-                                                   "one (got [0, 9])")):  # fmt: skip
+    with pytest.raises(
+        ValueError, match=re.escape("probe_steps must be steps in 0..5, at least one (got [0, 9])")
+    ):
         trace(NetConfig(), small_data, 5, [0, 9])
     with pytest.raises(ValueError, match=re.escape("batch_size must be in 1..600")):
         trace(NetConfig(), small_data, 5, [0], batch_size=0)

@@ -92,8 +92,15 @@ def test_mlp_layout_and_parameter_names():
     assert kinds == ["Linear", "BatchNorm1d", "Activation"] * 2 + ["Linear"]
     assert net.layers[0].bias is None  # BN cancels a bias before it
     assert [p.name for p in net.parameters()] == [
-        "0.weight", "1.gamma", "1.beta", "3.weight", "4.gamma", "4.beta", "6.weight", "6.bias",
-    ]  # fmt: skip
+        "0.weight",
+        "1.gamma",
+        "1.beta",
+        "3.weight",
+        "4.gamma",
+        "4.beta",
+        "6.weight",
+        "6.bias",
+    ]
     plain = mlp([2, 4, 1], batch_norm=False)
     assert [type(layer).__name__ for layer in plain.layers] == ["Linear", "Activation", "Linear"]
     assert plain.layers[0].bias is not None
@@ -116,11 +123,17 @@ def test_set_population_stats_is_algorithm_2_over_the_data(rng):
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: mlp([3]), r"sizes must be >= 2 positive integers \[n_in, ..., n_out\] \(got \[3\]\)"),
+        (
+            lambda: mlp([3]),
+            r"sizes must be >= 2 positive integers \[n_in, ..., n_out\] \(got \[3\]\)",
+        ),
         (lambda: mlp([3, 0, 1]), r"got \[3, 0, 1\]"),
-        (lambda: Activation("softsign"), r"activation must be one of \['identity', 'relu', 'sigmoid', 'tanh'\] \(got 'softsign'\)"),
+        (
+            lambda: Activation("softsign"),
+            r"activation must be one of \['identity', 'relu', 'sigmoid', 'tanh'\] \(got 'softsign'\)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_input_is_refused_clearly(call, message):
     with pytest.raises(ValueError, match=message):
         call()
@@ -149,8 +162,14 @@ def test_mlp_with_layer_or_group_norm(norm, cls, rng):
     """Layout, gamma/beta parameters, and the whole gradient against a numerical one."""
     net = mlp([3, 4, 4, 2], activation="tanh", norm=norm, num_groups=2, seed=1)
     assert [type(layer).__name__ for layer in net.layers] == [
-        "Linear", cls, "Activation", "Linear", cls, "Activation", "Linear",
-    ]  # fmt: skip
+        "Linear",
+        cls,
+        "Activation",
+        "Linear",
+        cls,
+        "Activation",
+        "Linear",
+    ]
     assert net.bn_layers == [] and net.layers[0].bias is None
     params = net.parameters()
     assert [p.kind for p in params[:3]] == ["weight", "gamma", "beta"]
@@ -173,11 +192,20 @@ def test_mlp_norm_none_and_batch_norm_false_agree():
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: mlp([2, 3, 1], norm="instance"), r"norm must be one of \('batch', 'layer', 'group', None\) \(got 'instance'\)"),
-        (lambda: mlp([2, 3, 1], norm="layer", batch_norm=True), r"give norm or batch_norm, not both \(got norm='layer' and batch_norm=True\)"),
-        (lambda: mlp([2, 6, 1], norm="group", num_groups=4), r"num_groups must be a positive divisor of the 6 channels \(got 4\)"),
+        (
+            lambda: mlp([2, 3, 1], norm="instance"),
+            r"norm must be one of \('batch', 'layer', 'group', None\) \(got 'instance'\)",
+        ),
+        (
+            lambda: mlp([2, 3, 1], norm="layer", batch_norm=True),
+            r"give norm or batch_norm, not both \(got norm='layer' and batch_norm=True\)",
+        ),
+        (
+            lambda: mlp([2, 6, 1], norm="group", num_groups=4),
+            r"num_groups must be a positive divisor of the 6 channels \(got 4\)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_norm_is_refused_clearly(call, message):
     with pytest.raises(ValueError, match=message):
         call()

@@ -106,18 +106,58 @@ def test_one_batch_holding_the_whole_set_gives_both_estimators_the_same(rng):
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda: P.precise_bn(torch.nn.BatchNorm1d(2), [np.ones((4, 2))]), TypeError, r"expected a bnlib.layers BatchNorm layer \(got BatchNorm1d\)"),
-        (lambda: P.precise_bn(BatchNorm1d(2, track_running_stats=False), [np.ones((4, 2))]), ValueError, r"does not track running statistics"),
-        (lambda: P.precise_bn(BatchNorm1d(2), [np.ones((4, 2))], estimator="ema"), ValueError, r"estimator must be one of \('pooled', 'algorithm2'\) \(got 'ema'\)"),
-        (lambda: P.precise_bn(BatchNorm1d(2), []), ValueError, r"expected at least one batch \(got none\)"),
-        (lambda: P.precise_bn(BatchNorm1d(2), [np.ones((4, 3))]), ValueError, r"expected 2 channels in axis 1"),
-        (lambda: P.pooled_stats([np.ones((1, 2))]), ValueError, r"needs >= 2 values per channel \(got 1\)"),
-        (lambda: P.pooled_stats([np.ones((3, 2)), np.ones((3, 4))]), ValueError, r"every batch must have 2 channels in axis 1 \(got a batch of shape \(3, 4\)\)"),
-        (lambda: P.pooled_stats([np.ones(3)]), ValueError, r"expected 2D, 3D or 4D input \(got 1D input\)"),
-        (lambda: P.pooled_stats([np.ones((3, 2), dtype=int)]), TypeError, r"batch must be a floating-point array"),
-        (lambda: P.algorithm2_stats([np.ones((3, 2)), np.ones((1, 2))]), ValueError, r"needs m >= 2 values per channel \(got m=1\)"),
+        (
+            lambda: P.precise_bn(torch.nn.BatchNorm1d(2), [np.ones((4, 2))]),
+            TypeError,
+            r"expected a bnlib.layers BatchNorm layer \(got BatchNorm1d\)",
+        ),
+        (
+            lambda: P.precise_bn(BatchNorm1d(2, track_running_stats=False), [np.ones((4, 2))]),
+            ValueError,
+            r"does not track running statistics",
+        ),
+        (
+            lambda: P.precise_bn(BatchNorm1d(2), [np.ones((4, 2))], estimator="ema"),
+            ValueError,
+            r"estimator must be one of \('pooled', 'algorithm2'\) \(got 'ema'\)",
+        ),
+        (
+            lambda: P.precise_bn(BatchNorm1d(2), []),
+            ValueError,
+            r"expected at least one batch \(got none\)",
+        ),
+        (
+            lambda: P.precise_bn(BatchNorm1d(2), [np.ones((4, 3))]),
+            ValueError,
+            r"expected 2 channels in axis 1",
+        ),
+        (
+            lambda: P.pooled_stats([np.ones((1, 2))]),
+            ValueError,
+            r"needs >= 2 values per channel \(got 1\)",
+        ),
+        (
+            lambda: P.pooled_stats([np.ones((3, 2)), np.ones((3, 4))]),
+            ValueError,
+            r"every batch must have 2 channels in axis 1 \(got a batch of shape \(3, 4\)\)",
+        ),
+        (
+            lambda: P.pooled_stats([np.ones(3)]),
+            ValueError,
+            r"expected 2D, 3D or 4D input \(got 1D input\)",
+        ),
+        (
+            lambda: P.pooled_stats([np.ones((3, 2), dtype=int)]),
+            TypeError,
+            r"batch must be a floating-point array",
+        ),
+        (
+            lambda: P.algorithm2_stats([np.ones((3, 2)), np.ones((1, 2))]),
+            ValueError,
+            r"needs m >= 2 values per channel \(got m=1\)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_input_is_refused_clearly(call, error, message):
     with pytest.raises(error, match=message):
         call()

@@ -209,8 +209,13 @@ def assert_same_runs(got, want, rtol):
     np.testing.assert_allclose(got.train_set_loss, want.train_set_loss, rtol=rtol)
     np.testing.assert_array_equal(got.train_set_acc, want.train_set_acc)
     for name in Summary._fields:
-        np.testing.assert_allclose(getattr(got.z, name), getattr(want.z, name), rtol=rtol,
-                                   atol=rtol, err_msg=f"{got.config}: z.{name}")  # fmt: skip
+        np.testing.assert_allclose(
+            getattr(got.z, name),
+            getattr(want.z, name),
+            rtol=rtol,
+            atol=rtol,
+            err_msg=f"{got.config}: z.{name}",
+        )
 
 
 def test_train_many_equals_train_in_float32_over_a_few_steps(small_data):
@@ -275,15 +280,26 @@ def test_a_broken_run_says_where_it_broke(small_data):
 
 @pytest.mark.parametrize(
     ("kwargs", "says"),
-    [({"activation": "gelu"}, "activation must be one of ('sigmoid', 'tanh', 'relu') (got 'gelu')"),
-     ({"init": "lecun"}, "init must be one of ('gaussian', 'xavier', 'he') (got 'lecun')"),
-     ({"lr": 0.0}, "lr must be a finite number > 0 (got 0.0)"),
-     ({"lr": float("nan")}, "lr must be a finite number > 0 (got nan)"),
-     ({"depth": 0}, "depth must be an integer >= 1 (got 0)"),
-     ({"bn": True, "lr_invariant": -1.0}, "lr_invariant must be a finite number > 0 or None (got -1.0)"),
-     ({"lr_invariant": 9.0}, "lr_invariant needs bn=True: without BN no weights are scale-invariant (got lr_invariant=9.0)"),
-     ({"width": 2.5}, "width must be an integer >= 1 (got 2.5)")],
-)  # fmt: skip
+    [
+        (
+            {"activation": "gelu"},
+            "activation must be one of ('sigmoid', 'tanh', 'relu') (got 'gelu')",
+        ),
+        ({"init": "lecun"}, "init must be one of ('gaussian', 'xavier', 'he') (got 'lecun')"),
+        ({"lr": 0.0}, "lr must be a finite number > 0 (got 0.0)"),
+        ({"lr": float("nan")}, "lr must be a finite number > 0 (got nan)"),
+        ({"depth": 0}, "depth must be an integer >= 1 (got 0)"),
+        (
+            {"bn": True, "lr_invariant": -1.0},
+            "lr_invariant must be a finite number > 0 or None (got -1.0)",
+        ),
+        (
+            {"lr_invariant": 9.0},
+            "lr_invariant needs bn=True: without BN no weights are scale-invariant (got lr_invariant=9.0)",
+        ),
+        ({"width": 2.5}, "width must be an integer >= 1 (got 2.5)"),
+    ],
+)
 def test_bad_configs(kwargs, says):
     with pytest.raises(ValueError, match=re.escape(says)):
         NetConfig(**kwargs)
@@ -291,11 +307,19 @@ def test_bad_configs(kwargs, says):
 
 @pytest.mark.parametrize(
     ("kwargs", "says"),
-    [({"steps": -1}, "steps must be an integer >= 0 (got -1)"),
-     ({"steps": 5, "probe_steps": [0, 6]}, "probe_steps must be steps in 0..5, at least one (got [0, 6])"),
-     ({"steps": 5, "probe_steps": []}, "(got [])"),
-     ({"steps": 5, "batch_size": 601}, "batch_size must be in 1..600, the training set size (got 601)")],
-)  # fmt: skip
+    [
+        ({"steps": -1}, "steps must be an integer >= 0 (got -1)"),
+        (
+            {"steps": 5, "probe_steps": [0, 6]},
+            "probe_steps must be steps in 0..5, at least one (got [0, 6])",
+        ),
+        ({"steps": 5, "probe_steps": []}, "(got [])"),
+        (
+            {"steps": 5, "batch_size": 601},
+            "batch_size must be in 1..600, the training set size (got 601)",
+        ),
+    ],
+)
 @pytest.mark.parametrize("trainer", ["train", "train_many"])
 def test_bad_training_arguments(small_data, kwargs, says, trainer):
     with pytest.raises(ValueError, match=re.escape(says)):

@@ -158,9 +158,16 @@ class Net:
 
 
 def mlp(
-    sizes, *, activation="sigmoid", batch_norm: bool | None = None, norm: str | None = "batch",
-    num_groups: int = 10, gain=1.0, seed=0, dtype=np.float64,
-) -> Net:  # fmt: skip
+    sizes,
+    *,
+    activation="sigmoid",
+    batch_norm: bool | None = None,
+    norm: str | None = "batch",
+    num_groups: int = 10,
+    gain=1.0,
+    seed=0,
+    dtype=np.float64,
+) -> Net:
     """Linear -> norm -> g for each hidden layer, then a Linear output (logits).
 
     ``sizes`` = [n_in, hidden..., n_out]. ``norm``: "batch" (BatchNorm1d),
@@ -173,14 +180,18 @@ def mlp(
         raise ValueError(f"sizes must be >= 2 positive integers [n_in, ..., n_out] (got {sizes!r})")
     if batch_norm is not None:
         if norm != "batch":
-            raise ValueError(f"give norm or batch_norm, not both (got norm={norm!r} and "
-                             f"batch_norm={batch_norm!r})")  # fmt: skip
+            raise ValueError(
+                f"give norm or batch_norm, not both (got norm={norm!r} and "
+                f"batch_norm={batch_norm!r})"
+            )
         norm = "batch" if batch_norm else None
     if norm not in NORMS:
         raise ValueError(f"norm must be one of {NORMS} (got {norm!r})")
-    make = {"batch": lambda c: BatchNorm1d(c, dtype=dtype),
-            "layer": lambda c: LayerNorm(c, dtype=dtype),
-            "group": lambda c: GroupNorm(num_groups, c, dtype=dtype)}.get(norm)  # fmt: skip
+    make = {
+        "batch": lambda c: BatchNorm1d(c, dtype=dtype),
+        "layer": lambda c: LayerNorm(c, dtype=dtype),
+        "group": lambda c: GroupNorm(num_groups, c, dtype=dtype),
+    }.get(norm)
     rng = np.random.default_rng(seed)
     layers = []
     for n_in, n_out in pairwise(sizes[:-1]):
