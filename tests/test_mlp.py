@@ -101,7 +101,7 @@ def test_mlp_layout_and_parameter_names():
         "6.weight",
         "6.bias",
     ]
-    plain = mlp([2, 4, 1], batch_norm=False)
+    plain = mlp([2, 4, 1], norm=None)
     assert [type(layer).__name__ for layer in plain.layers] == ["Linear", "Activation", "Linear"]
     assert plain.layers[0].bias is not None
 
@@ -182,23 +182,12 @@ def test_mlp_with_layer_or_group_norm(norm, cls, rng):
         assert err <= 1e-6, f"{p.name}: relative error {err:.3g}"
 
 
-def test_mlp_norm_none_and_batch_norm_false_agree():
-    a, b = mlp([2, 3, 1], norm=None), mlp([2, 3, 1], batch_norm=False)
-    assert [type(la).__name__ for la in a.layers] == [type(lb).__name__ for lb in b.layers]
-    np.testing.assert_array_equal(a.layers[0].weight, b.layers[0].weight)
-    assert type(mlp([2, 3, 1], batch_norm=True).layers[1]).__name__ == "BatchNorm1d"
-
-
 @pytest.mark.parametrize(
     ("call", "message"),
     [
         (
             lambda: mlp([2, 3, 1], norm="instance"),
             r"norm must be one of \('batch', 'layer', 'group', None\) \(got 'instance'\)",
-        ),
-        (
-            lambda: mlp([2, 3, 1], norm="layer", batch_norm=True),
-            r"give norm or batch_norm, not both \(got norm='layer' and batch_norm=True\)",
         ),
         (
             lambda: mlp([2, 6, 1], norm="group", num_groups=4),

@@ -161,7 +161,6 @@ def mlp(
     sizes,
     *,
     activation="sigmoid",
-    batch_norm: bool | None = None,
     norm: str | None = "batch",
     num_groups: int = 10,
     gain=1.0,
@@ -172,19 +171,11 @@ def mlp(
 
     ``sizes`` = [n_in, hidden..., n_out]. ``norm``: "batch" (BatchNorm1d),
     "layer" (LayerNorm), "group" (GroupNorm with ``num_groups``) or None.
-    ``batch_norm`` (older callers): True means norm="batch", False norm=None.
     A Linear followed by a norm has no bias (the mean subtraction would cancel
     it; beta plays its part).
     """
     if len(sizes) < 2 or any(int(s) != s or s < 1 for s in sizes):
         raise ValueError(f"sizes must be >= 2 positive integers [n_in, ..., n_out] (got {sizes!r})")
-    if batch_norm is not None:
-        if norm != "batch":
-            raise ValueError(
-                f"give norm or batch_norm, not both (got norm={norm!r} and "
-                f"batch_norm={batch_norm!r})"
-            )
-        norm = "batch" if batch_norm else None
     if norm not in NORMS:
         raise ValueError(f"norm must be one of {NORMS} (got {norm!r})")
     make = {

@@ -171,17 +171,18 @@ def fit_classifier(
     steps: int = 3000,
     batch_size: int = 64,
     seed: int = 0,
-    batch_norm: bool = True,
+    norm: str | None = "batch",
     gamma: float = 1.0,
 ):
     """Train ``mlp.mlp(sizes)`` on 0/1 labels with cross-entropy, then fix its BN statistics.
 
-    ``gamma``: the initial gamma of every BN layer (it stays there with "gamma" in freeze).
+    ``norm``: as in ``mlp`` ("batch", "layer", "group" or None). ``gamma``: the initial gamma
+    of every BN layer (it stays there with "gamma" in freeze).
     Returns (net in eval mode with population statistics from x, accuracy on x, TrainResult).
     """
     if not (np.isscalar(gamma) and np.isfinite(gamma) and gamma > 0):
         raise ValueError(f"gamma must be a finite number > 0 (got {gamma!r})")
-    net = mlp(sizes, activation=activation, batch_norm=batch_norm, seed=seed)
+    net = mlp(sizes, activation=activation, norm=norm, seed=seed)
     for bn in net.bn_layers:
         bn.weight[...] = gamma
     result = sgd(
