@@ -19,13 +19,6 @@ from bnlib.experiments.ics import (
     trace_many,
 )
 from bnlib.experiments.torch_nets import NetConfig, mnist_mlp, train
-from bnlib.nn.data import MNIST, load_mnist
-
-
-@pytest.fixture(scope="module")
-def small_data():
-    d = load_mnist()
-    return MNIST(d.x_train[:600], d.y_train[:600], d.x_test[:200], d.y_test[:200])
 
 
 @pytest.fixture(scope="module")

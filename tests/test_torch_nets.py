@@ -8,24 +8,20 @@ import pytest
 import torch
 
 from bnlib import functional as F
-from bnlib.experiments.covariate_shift import Summary, init_std, summarize
+from bnlib.experiments.covariate_shift import Summary
 from bnlib.experiments.many_at_once.stacked_training import batch_groups
 from bnlib.experiments.torch_nets import (
-    N_FIT,
     NetConfig,
     _param_groups,
     bn_layers,
     fit,
     mnist_mlp,
-    pre_activations,
     precise_bn_torch,
     scores,
     train,
     train_many,
 )
-from bnlib.experiments.torch_probes import probe
 from bnlib.inference import population_stats
-from bnlib.nn.data import MNIST, load_mnist
 
 THREADS = torch.get_num_threads()
 
@@ -52,86 +48,6 @@ def test_precise_bn_refuses_a_model_without_bn_and_no_batches():
 
 
 # --- the paper's MNIST network and its training with probes -------------------------------
-
-
-@pytest.fixture(scope="module")
-def small_data():
-    """A slice of MNIST: 600 training and 200 test images, so tests run fast."""
-    d = load_mnist()
-    return MNIST(d.x_train[:600], d.y_train[:600], d.x_test[:200], d.y_test[:200])
-
-
-def kinds(model):
-    return [type(m).__name__ for m in model]
-
-
-def test_structure_without_and_with_bn():
-    plain = mnist_mlp(NetConfig())
-    assert kinds(plain) == ["Linear", "Sigmoid"] * 3 + ["Linear"]
-    assert [m.out_features for m in plain if isinstance(m, torch.nn.Linear)] == [100, 100, 100, 10]
-    assert all(m.bias is not None for m in plain if isinstance(m, torch.nn.Linear))
-    bn = mnist_mlp(NetConfig(bn=True, activation="relu"))
-    assert kinds(bn) == ["Linear", "BatchNorm1d", "ReLU"] * 3 + ["Linear"]
-    hidden = [m for m in bn if isinstance(m, torch.nn.Linear)][:-1]
-    assert all(m.bias is None for m in hidden) and bn[-1].bias is not None  # BN's beta is the bias
-    assert sum(p.numel() for p in plain.parameters()) == 784 * 100 + 2 * 100 * 100 + 1000 + 310
-
-
-@pytest.mark.parametrize("init", ["gaussian", "xavier", "he"])
-def test_init_scales(init):
-    model = mnist_mlp(NetConfig(init=init, init_std=0.05))
-    for lin in (m for m in model if isinstance(m, torch.nn.Linear)):
-        want = init_std(init, lin.in_features, lin.out_features, small_std=0.05)
-        assert lin.weight.std().item() == pytest.approx(want, rel=0.1)
-        assert lin.bias.abs().max().item() == 0.0
-
-
-def test_probe_output_shapes(small_data):
-    run = train(NetConfig(depth=2, width=30), small_data, steps=12, probe_steps=[0, 5, 12])
-    assert run.steps.tolist() == [0, 5, 12] and run.train_loss.shape == (12,)
-    assert run.test_acc.shape == run.test_loss.shape == (3,)
-    assert run.z.mean.shape == run.z.std.shape == (3, 2, 30)  # (probe, layer, unit)
-    assert run.z.percentiles.shape == (3, 2, 30, 3) and run.z.quantiles.shape == (3, 2, 30, 20)
-    assert np.all((run.test_acc >= 0) & (run.test_acc <= 1)) and np.all(run.test_loss > 0)
-    assert run.train_set_acc.shape == run.train_set_loss.shape == (3,)
-
-
-def test_probe_scores_the_first_n_fit_training_images(small_data):
-    """Eval mode, like the test scores: the training images' loss and accuracy by hand."""
-    config = NetConfig(bn=True, init="xavier", lr=0.5)
-    run = train(config, small_data, steps=0)
-    model = mnist_mlp(config).eval()
-    x, y = (torch.from_numpy(a[:N_FIT]) for a in small_data[:2])
-    with torch.no_grad():
-        logits = model(x)
-    assert run.train_set_loss[0] == pytest.approx(
-        torch.nn.functional.cross_entropy(logits, y).item(), rel=1e-6
-    )
-    assert run.train_set_acc[0] == (logits.argmax(1) == y).float().mean().item()
-
-
-@pytest.mark.parametrize("bn", [False, True])
-def test_probe_records_the_input_of_each_nonlinearity(small_data, bn):
-    """At step 0, z of layer 1 is x W^T + b, then BN with gamma = 1, beta = 0: bnlib's numpy BN."""
-    run = train(NetConfig(bn=bn, init="xavier"), small_data, steps=0)
-    w = mnist_mlp(NetConfig(bn=bn, init="xavier"))[0].weight.detach().double().numpy()
-    z = small_data.x_test.astype(np.float64) @ w.T  # (N, 100); the bias is 0 at init
-    if bn:
-        z, _ = F.batch_norm_train(z, None, None)
-    want = summarize(z)
-    np.testing.assert_allclose(run.z.mean[0, 0], want.mean, atol=1e-5)
-    np.testing.assert_allclose(run.z.std[0, 0], want.std, rtol=1e-4)
-    np.testing.assert_allclose(run.z.quantiles[0, 0], want.quantiles, atol=1e-4)
-
-
-def test_a_probe_leaves_the_running_statistics_alone(small_data):
-    model = mnist_mlp(NetConfig(bn=True))
-    x, _, xt, yt = (torch.from_numpy(a) for a in small_data)
-    model(x[:60])  # one training-mode batch: running statistics move off their init
-    before = [b.clone() for b in model.buffers()]
-    probe(model, xt, yt)
-    assert all(torch.equal(a, b) for a, b in zip(before, model.buffers(), strict=True))
-    assert model.training
 
 
 def test_same_seed_same_run_other_seed_other_run(small_data):
@@ -163,32 +79,6 @@ def test_fit_returns_the_network_train_trains(small_data):
     assert acc == pytest.approx(run.test_acc[-1], abs=1e-6)  # run: a float32 mean; 1 image = 0.005
     gamma = np.concatenate([bn.weight.detach().numpy() for bn in bn_layers(model)])
     assert gamma.shape == (300,) and np.abs(gamma - 1).max() > 1e-3
-
-
-def test_pre_activations_are_bn_of_x_with_its_own_statistics_and_change_nothing(small_data):
-    """Layer 1's z is x W^T normalised with the statistics of x, times gamma, plus beta."""
-    model = fit(NetConfig(bn=True, lr=1.0, seed=2), small_data, 20)
-    model.eval()
-    before = [b.clone() for b in model.buffers()]
-    z = pre_activations(model, small_data.x_test)
-    assert [a.shape for a in z] == [(200, 100)] * 3 and not model.training
-    assert all(torch.equal(a, b) for a, b in zip(before, model.buffers(), strict=True))
-    w, bn = model[0].weight.detach().double().numpy(), model[1]
-    gamma, beta = (p.detach().double().numpy() for p in (bn.weight, bn.bias))
-    want, _ = F.batch_norm_train(small_data.x_test.astype(np.float64) @ w.T, gamma, beta)
-    np.testing.assert_allclose(z[0], want, atol=1e-4)
-
-
-def test_scores_are_the_eval_mode_loss_and_accuracy(small_data):
-    model = fit(NetConfig(bn=True, lr=1.0, seed=2), small_data, 20)
-    loss, acc = scores(model, small_data.x_test, small_data.y_test)
-    assert model.training  # left as it was
-    with torch.no_grad():
-        logits = model.eval()(torch.from_numpy(small_data.x_test))
-    y = torch.from_numpy(small_data.y_test)
-    assert loss == pytest.approx(torch.nn.functional.cross_entropy(logits, y).item(), rel=1e-6)
-    assert acc == pytest.approx((logits.argmax(1) == y).double().mean().item(), abs=1e-6)
-    assert 0.2 < acc < 1  # 20 steps learn something: not a constant's 10 %
 
 
 MIXED = [
@@ -231,7 +121,8 @@ PAIRED += [NetConfig(seed=1, bn=True, lr=0.2, lr_invariant=6.0)]  # its own rate
 
 
 def test_networks_with_one_seed_share_their_mini_batches():
-    """Same seed, same draws for the weights (whatever the init and BN): the same batch order."""
+    """Same seed, same draws for the weights (whatever the init and BN): the same batch order
+    (``many_at_once.stacked_training.batch_groups``)."""
     models = [mnist_mlp(c) for c in PAIRED]
     assert batch_groups(models) == [[0, 1, 4], [2, 3, 5, 6]]
 
@@ -276,33 +167,6 @@ def test_a_broken_run_says_where_it_broke(small_data):
     assert np.isfinite(run.train_loss[: run.diverged_at]).all()
     assert np.isfinite(run.z.mean[0]).all() and np.isnan(run.z.quantiles[-1]).all()
     assert train(NetConfig(), small_data, 3).diverged_at is None
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "says"),
-    [
-        (
-            {"activation": "gelu"},
-            "activation must be one of ('sigmoid', 'tanh', 'relu') (got 'gelu')",
-        ),
-        ({"init": "lecun"}, "init must be one of ('gaussian', 'xavier', 'he') (got 'lecun')"),
-        ({"lr": 0.0}, "lr must be a finite number > 0 (got 0.0)"),
-        ({"lr": float("nan")}, "lr must be a finite number > 0 (got nan)"),
-        ({"depth": 0}, "depth must be an integer >= 1 (got 0)"),
-        (
-            {"bn": True, "lr_invariant": -1.0},
-            "lr_invariant must be a finite number > 0 or None (got -1.0)",
-        ),
-        (
-            {"lr_invariant": 9.0},
-            "lr_invariant needs bn=True: without BN no weights are scale-invariant (got lr_invariant=9.0)",
-        ),
-        ({"width": 2.5}, "width must be an integer >= 1 (got 2.5)"),
-    ],
-)
-def test_bad_configs(kwargs, says):
-    with pytest.raises(ValueError, match=re.escape(says)):
-        NetConfig(**kwargs)
 
 
 @pytest.mark.parametrize(
