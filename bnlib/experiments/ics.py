@@ -127,16 +127,8 @@ def trace(
     at the test images only (``train_set_loss`` and ``train_set_acc`` are None).
     """
     held = _Held(data, 1)
-    run = train(
-        config,
-        data,
-        steps,
-        probe_steps,
-        batch_size=batch_size,
-        threads=threads,
-        fit_probe=False,
-        on_probe=held,
-    )
+    options = {"batch_size": batch_size, "threads": threads, "fit_probe": False}
+    run = train(config, data, steps, probe_steps, on_probe=held, **options)
     return held.traced([run], train_set_loss=None, train_set_acc=None)[0]
 
 
@@ -156,14 +148,6 @@ def trace_many(
         got = f"got {len(configs)} configs"
         raise ValueError(f"trace_many expects networks of one activation, depth and width ({got})")
     held = _Held(data, len(configs))
-    runs = train_many(
-        configs,
-        data,
-        steps,
-        probe_steps,
-        batch_size=batch_size,
-        threads=threads,
-        fit_probe=False,
-        on_probe=held,
-    )
+    options = {"batch_size": batch_size, "threads": threads, "fit_probe": False}
+    runs = train_many(configs, data, steps, probe_steps, on_probe=held, **options)
     return held.traced(runs)
