@@ -18,22 +18,27 @@ E[x], Var[x]           .running_mean / .running_var        same names
 E_B[mu_B], m/(m-1)...  inference.population_stats  (none: PyTorch uses an EMA)
 moving average         inference.ema_update        ``momentum`` (new-batch weight)
 decay (Keras, Flax)    inference.decay_to_momentum ``momentum = 1 - decay``
-precise BN             precise.precise_bn          nets.precise_bn (torch model)
+precise BN             nn.precise.precise_bn       torch_nets.precise_bn_torch
 epsilon                eps=1e-5                    ``eps=1e-5``
 =====================  ==========================  ==========================
 
-Modules, numpy only: functional, inference, layers, gradcheck (the core);
-precise, tracking (statistics for inference); activations, mlp, losses,
-train, toys (small numpy networks); data, shift, metrics, paper (the paper's
-experiments in numbers); norms, norm_layers (LayerNorm, GroupNorm, SyncBN's
-statistics), noise, landscape, runs, side_by_side (the ICS debate and small
-batches, notebook 07; seeds trained side by side). Three modules import torch:
-nets (the paper's MNIST network, training, probes), stacked (many networks
-trained at once) and ics (internal covariate shift in the strict sense,
-measured while training). viz, widgets and figures draw (matplotlib,
-ipywidgets); checks and exercises check exercises; progress shows progress
-bars; portable checks the notebooks' claims and disturbs rounding on
-purpose (BNLIB_DISTURB). Importing bnlib changes no global setting.
+Modules. At the top, numpy only, BN itself: functional, layers, inference,
+gradcheck (the reference); norms, norm_layers (LayerNorm, GroupNorm, SyncBN's
+statistics); portable (claims that hold on any CPU, disturbed rounding on
+purpose: BNLIB_DISTURB) and progress (progress bars). One level down, imports
+running one way (notebook -> experiments -> nn -> the top):
+- nn: the numpy network kit: activations, mlp, losses, train, toys, data,
+  metrics, precise (``precise.algorithm2``: the one Algorithm 2 over mini-batches,
+  behind precise_bn, Net.set_population_stats and torch_nets.precise_bn_torch).
+- experiments: what the lessons and labs measure: covariate_shift, paper,
+  tracking, noisy_bn, landscape, numpy_mnist (numpy); mnist_net, torch_nets,
+  torch_probes, ics (the paper's MNIST network in PyTorch, its one trainer with
+  probe hooks, internal covariate shift as a hook); many_at_once (stacked,
+  stacked_training, side_by_side, classifiers): speed only, tested equal to
+  training the networks one by one.
+- notebook: viz, widgets, tables, checks, figures, exercises (matplotlib,
+  ipywidgets).
+Importing bnlib changes no global setting.
 """
 
 __version__ = "0.1.0"

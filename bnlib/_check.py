@@ -77,12 +77,18 @@ def momentum_value(momentum, allow_none: bool = True, name: str = "momentum"):
     return float(momentum)
 
 
+class NonFiniteError(ValueError):
+    """A batch statistic is NaN or inf: the input held NaN or inf, or overflowed (e.g.
+    activations of a diverging network). A ValueError, so callers that catch those still do;
+    ``bnlib.nn.train`` catches this one to report divergence as a result."""
+
+
 def finite_stats(name: str, **stats: np.ndarray) -> None:
-    """Raise when a per-channel statistic is NaN or inf, naming the channels."""
+    """Raise ``NonFiniteError`` when a per-channel statistic is NaN or inf, naming the channels."""
     for stat, value in stats.items():
         if not np.isfinite(value).all():
             bad = np.flatnonzero(~np.isfinite(value))
-            raise ValueError(
+            raise NonFiniteError(
                 f"expected finite {name} (got a non-finite {stat} in channel(s) "
                 f"{bad.tolist()}: {name} holds NaN or inf, or values too large for "
                 f"{value.dtype}); clean or rescale it first"

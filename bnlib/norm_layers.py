@@ -14,7 +14,7 @@ from bnlib.functional import _c
 from bnlib.norms import _standardize_stats
 
 
-class _GroupNorm:
+class _PerExampleNorm:
     """Shared by the layers: standardise each example over groups of its values, then affine.
 
     Backward over the K values of a group: dx = inv_std * (dx_hat - mean(dx_hat)
@@ -69,7 +69,7 @@ class _GroupNorm:
         return self.train(False)
 
 
-class LayerNorm(_GroupNorm):
+class LayerNorm(_PerExampleNorm):
     """torch.nn.LayerNorm(normalized_shape) for x of shape (N, *normalized_shape).
 
     Each example over all its features; ``weight``, ``bias`` elementwise, of ``normalized_shape``.
@@ -84,21 +84,24 @@ class LayerNorm(_GroupNorm):
             raise ValueError(f"expected input of shape (N, *{self.shape}) (got {x.shape})")
 
 
-class GroupNorm(_GroupNorm):
+class GroupNorm(_PerExampleNorm):
     """torch.nn.GroupNorm(num_groups, num_channels): each example over groups of channels.
 
     ``weight``, ``bias`` (C,), per channel. Shape: x (N, C, *) -> y like x.
     """
 
-    def __init__(self, num_groups: int, num_channels: int, *, eps=1e-5, affine=True,
-                 dtype=np.float32):  # fmt: skip
+    def __init__(
+        self, num_groups: int, num_channels: int, *, eps=1e-5, affine=True, dtype=np.float32
+    ):
         if (
             not isinstance(num_groups, int | np.integer)
             or num_groups < 1
             or num_channels % num_groups
         ):
-            raise ValueError(f"num_groups must be a positive divisor of the {num_channels} "
-                             f"channels (got {num_groups!r})")  # fmt: skip
+            raise ValueError(
+                f"num_groups must be a positive divisor of the {num_channels} "
+                f"channels (got {num_groups!r})"
+            )
         super().__init__(int(num_groups), (int(num_channels),), eps, affine, dtype)
 
     def _check(self, x):

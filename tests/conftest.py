@@ -18,3 +18,12 @@ os.environ.setdefault("BNLIB_PROGRESS", "0")  # no progress bars in test output
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+@pytest.fixture(scope="session")
+def small_data():
+    """A slice of MNIST: 600 training and 200 test images, so tests run fast."""
+    from bnlib.nn.data import MNIST, load_mnist
+
+    d = load_mnist()
+    return MNIST(d.x_train[:600], d.y_train[:600], d.x_test[:200], d.y_test[:200])

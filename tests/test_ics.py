@@ -19,13 +19,6 @@ from bnlib.experiments.ics import (
     trace_many,
 )
 from bnlib.experiments.torch_nets import NetConfig, mnist_mlp, train
-from bnlib.nn.data import MNIST, load_mnist
-
-
-@pytest.fixture(scope="module")
-def small_data():
-    d = load_mnist()
-    return MNIST(d.x_train[:600], d.y_train[:600], d.x_test[:200], d.y_test[:200])
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +28,12 @@ def x(small_data):
 
 @pytest.mark.parametrize(
     "config",
-    [NetConfig(lr=3.0, seed=1), NetConfig(bn=True, lr=1.0, seed=2),
-     NetConfig(activation="relu", init="he", lr=0.1, depth=2, width=30)],
-)  # fmt: skip
+    [
+        NetConfig(lr=3.0, seed=1),
+        NetConfig(bn=True, lr=1.0, seed=2),
+        NetConfig(activation="relu", init="he", lr=0.1, depth=2, width=30),
+    ],
+)
 def test_trace_is_train(small_data, config):
     """Same network, mini-batches, SGD and probes as bnlib.experiments.torch_nets.train."""
     want = train(config, small_data, 40, [0, 10, 40])
@@ -47,8 +43,27 @@ def test_trace_is_train(small_data, config):
     np.testing.assert_allclose(got.test_loss, want.test_loss, rtol=1e-5)
     np.testing.assert_array_equal(got.test_acc, want.test_acc)
     for name in Summary._fields:
-        np.testing.assert_allclose(getattr(got.z, name), getattr(want.z, name), rtol=1e-4,
-                                   atol=1e-5, err_msg=name)  # fmt: skip
+        np.testing.assert_allclose(
+            getattr(got.z, name), getattr(want.z, name), rtol=1e-4, atol=1e-5, err_msg=name
+        )
+
+
+def test_trace_gives_the_numbers_of_its_old_training_loop(small_data):
+    """trace was its own training loop until it became a probe hook on torch_nets.train;
+    these numbers are that loop's (computed before the change, on this repository's CPU)."""
+    got = trace(NetConfig(bn=True, lr=1.0, seed=2), small_data, 40, [0, 10, 40])
+    run, close = got.run, {"rtol": 1e-4}
+    np.testing.assert_allclose(run.test_loss, [2.3029428, 4.594293, 1.2245473], **close)
+    np.testing.assert_allclose(run.test_acc, [0.09, 0.09, 0.555], atol=0.011)
+    losses = [2.3140056, 2.7692838, 1.4258907]  # steps 0, 19, 39
+    np.testing.assert_allclose(run.train_loss[[0, 19, 39]], losses, **close)
+    std = [[0.99912869, 0.98919579, 0.98050759], [0.99704023, 0.99940827, 1.01483275]]
+    std += [[0.98942506, 1.00233905, 1.11377067]]  # (probe, layer) of unit 0
+    np.testing.assert_allclose(run.z.std[:, :, 0], std, **close)
+    held = [-1.2433738e-03, 1.9336306e-03, -8.2183268e-02]  # steps 10 -> 40, unit 0
+    np.testing.assert_allclose(got.cross.mean[1, :, 0], held, **close)
+    assert np.abs(got.cross.mean[0, :, 0]).max() < 1e-6  # BN: each layer's mean 0 at step 0
+    assert run.train_set_loss is None and run.train_set_acc is None
 
 
 def test_layer_z_is_each_layers_input_to_its_nonlinearity(x):
@@ -161,8 +176,11 @@ def test_trace_records_the_previous_parameters_on_the_new_input(small_data):
 def test_trace_many_is_trace_for_each_network(small_data):
     """Stacked (bnlib.experiments.torch_nets.train_many's way), the same runs and held-parameter records as
     trace, up to float rounding; layer 1's earlier-layers part stays exactly 0."""
-    configs = [NetConfig(lr=1.0, seed=1), NetConfig(bn=True, lr=0.5, seed=2),
-               NetConfig(bn=True, lr=1.0, seed=1)]  # fmt: skip
+    configs = [
+        NetConfig(lr=1.0, seed=1),
+        NetConfig(bn=True, lr=0.5, seed=2),
+        NetConfig(bn=True, lr=1.0, seed=1),
+    ]
     got = trace_many(configs, small_data, 20, [0, 10, 20])
     for config, g in zip(configs, got, strict=True):
         want = trace(config, small_data, 20, [0, 10, 20])
@@ -171,8 +189,9 @@ def test_trace_many_is_trace_for_each_network(small_data):
         np.testing.assert_array_equal(g.run.test_acc, want.run.test_acc)
         for name in Summary._fields:
             for a, b in ((g.run.z, want.run.z), (g.cross, want.cross)):
-                np.testing.assert_allclose(getattr(a, name), getattr(b, name), rtol=1e-4,
-                                           atol=1e-4, err_msg=name)  # fmt: skip
+                np.testing.assert_allclose(
+                    getattr(a, name), getattr(b, name), rtol=1e-4, atol=1e-4, err_msg=name
+                )
         s = split_drift(g.run.z, g.cross)
         assert np.all(s.earlier[:, 0] == 0.0) and np.all(s.earlier[:, 1:] > 0)
 
@@ -186,8 +205,9 @@ def test_trace_many_wants_networks_of_one_shape(small_data):
 
 
 def test_bad_input(small_data):
-    with pytest.raises(ValueError, match=re.escape("probe_steps must be steps in 0..5, at least "
-                                                   "one (got [0, 9])")):  # fmt: skip
+    with pytest.raises(
+        ValueError, match=re.escape("probe_steps must be steps in 0..5, at least one (got [0, 9])")
+    ):
         trace(NetConfig(), small_data, 5, [0, 9])
     with pytest.raises(ValueError, match=re.escape("batch_size must be in 1..600")):
         trace(NetConfig(), small_data, 5, [0], batch_size=0)

@@ -92,9 +92,16 @@ def test_mlp_layout_and_parameter_names():
     assert kinds == ["Linear", "BatchNorm1d", "Activation"] * 2 + ["Linear"]
     assert net.layers[0].bias is None  # BN cancels a bias before it
     assert [p.name for p in net.parameters()] == [
-        "0.weight", "1.gamma", "1.beta", "3.weight", "4.gamma", "4.beta", "6.weight", "6.bias",
-    ]  # fmt: skip
-    plain = mlp([2, 4, 1], batch_norm=False)
+        "0.weight",
+        "1.gamma",
+        "1.beta",
+        "3.weight",
+        "4.gamma",
+        "4.beta",
+        "6.weight",
+        "6.bias",
+    ]
+    plain = mlp([2, 4, 1], norm=None)
     assert [type(layer).__name__ for layer in plain.layers] == ["Linear", "Activation", "Linear"]
     assert plain.layers[0].bias is not None
 
@@ -116,11 +123,17 @@ def test_set_population_stats_is_algorithm_2_over_the_data(rng):
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: mlp([3]), r"sizes must be >= 2 positive integers \[n_in, ..., n_out\] \(got \[3\]\)"),
+        (
+            lambda: mlp([3]),
+            r"sizes must be >= 2 positive integers \[n_in, ..., n_out\] \(got \[3\]\)",
+        ),
         (lambda: mlp([3, 0, 1]), r"got \[3, 0, 1\]"),
-        (lambda: Activation("softsign"), r"activation must be one of \['identity', 'relu', 'sigmoid', 'tanh'\] \(got 'softsign'\)"),
+        (
+            lambda: Activation("softsign"),
+            r"activation must be one of \['identity', 'relu', 'sigmoid', 'tanh'\] \(got 'softsign'\)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_input_is_refused_clearly(call, message):
     with pytest.raises(ValueError, match=message):
         call()
@@ -149,8 +162,14 @@ def test_mlp_with_layer_or_group_norm(norm, cls, rng):
     """Layout, gamma/beta parameters, and the whole gradient against a numerical one."""
     net = mlp([3, 4, 4, 2], activation="tanh", norm=norm, num_groups=2, seed=1)
     assert [type(layer).__name__ for layer in net.layers] == [
-        "Linear", cls, "Activation", "Linear", cls, "Activation", "Linear",
-    ]  # fmt: skip
+        "Linear",
+        cls,
+        "Activation",
+        "Linear",
+        cls,
+        "Activation",
+        "Linear",
+    ]
     assert net.bn_layers == [] and net.layers[0].bias is None
     params = net.parameters()
     assert [p.kind for p in params[:3]] == ["weight", "gamma", "beta"]
@@ -163,21 +182,19 @@ def test_mlp_with_layer_or_group_norm(norm, cls, rng):
         assert err <= 1e-6, f"{p.name}: relative error {err:.3g}"
 
 
-def test_mlp_norm_none_and_batch_norm_false_agree():
-    a, b = mlp([2, 3, 1], norm=None), mlp([2, 3, 1], batch_norm=False)
-    assert [type(la).__name__ for la in a.layers] == [type(lb).__name__ for lb in b.layers]
-    np.testing.assert_array_equal(a.layers[0].weight, b.layers[0].weight)
-    assert type(mlp([2, 3, 1], batch_norm=True).layers[1]).__name__ == "BatchNorm1d"
-
-
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: mlp([2, 3, 1], norm="instance"), r"norm must be one of \('batch', 'layer', 'group', None\) \(got 'instance'\)"),
-        (lambda: mlp([2, 3, 1], norm="layer", batch_norm=True), r"give norm or batch_norm, not both \(got norm='layer' and batch_norm=True\)"),
-        (lambda: mlp([2, 6, 1], norm="group", num_groups=4), r"num_groups must be a positive divisor of the 6 channels \(got 4\)"),
+        (
+            lambda: mlp([2, 3, 1], norm="instance"),
+            r"norm must be one of \('batch', 'layer', 'group', None\) \(got 'instance'\)",
+        ),
+        (
+            lambda: mlp([2, 6, 1], norm="group", num_groups=4),
+            r"num_groups must be a positive divisor of the 6 channels \(got 4\)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_norm_is_refused_clearly(call, message):
     with pytest.raises(ValueError, match=message):
         call()
@@ -207,3 +224,24 @@ def test_mlp_with_a_norm_factory_that_is_not_a_class():
     net = mlp([3, 4, 2], norm=lambda c: BatchNorm1d(c, momentum=0.5, dtype=np.float64))
     assert net.layers[1].momentum == 0.5 and net.layers[1].running_mean.dtype == np.float64
     assert [p.kind for p in net.parameters()] == ["weight", "gamma", "beta", "weight", "bias"]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_set_population_stats_equals_a_cumulative_pass_of_the_layers_own_update(dtype, rng):
+    """The behaviour it replaced: momentum=None, counter 0, one train-mode pass (the layer's
+    own update_running_stats); every BN layer, modes and momenta as they were."""
+    net, old = mlp([5, 7, 6, 2], seed=3, dtype=dtype), mlp([5, 7, 6, 2], seed=3, dtype=dtype)
+    x = (rng.standard_normal((50, 5)) * 4 + 2).astype(dtype)
+    net.eval().set_population_stats(x)
+    old.eval()
+    for bn in old.bn_layers:
+        bn.momentum, bn.num_batches_tracked = None, 0
+    h = x
+    for layer in old.layers:
+        h = layer.train(True).forward(h) if layer in old.bn_layers else layer.forward(h)
+    rtol = 1e-13 if dtype == np.float64 else 5e-6  # float32: the old sums were float32
+    for new, bn in zip(net.bn_layers, old.bn_layers, strict=True):
+        np.testing.assert_allclose(new.running_mean, bn.running_mean, rtol=rtol)
+        np.testing.assert_allclose(new.running_var, bn.running_var, rtol=rtol)
+        assert new.running_var.dtype == dtype and new.num_batches_tracked == 1
+        assert new.momentum == 0.1 and not new.training

@@ -46,8 +46,16 @@ def test_probes_do_not_disturb_training(blobs):
     twin = copy.deepcopy(net)
     run = probed_run(net, blobs, lr=0.5, steps=40, every=10, batch_size=30, ics_layer=1)
     for k in range(4):  # the same training without probes: sgd in stretches, seeds 0..3
-        sgd(twin, blobs.x_train, blobs.y_train, cross_entropy, lr=0.5, steps=10, batch_size=30,
-            seed=k)  # fmt: skip
+        sgd(
+            twin,
+            blobs.x_train,
+            blobs.y_train,
+            cross_entropy,
+            lr=0.5,
+            steps=10,
+            batch_size=30,
+            seed=k,
+        )
     for p, q in zip(net.parameters(), twin.parameters(), strict=True):
         np.testing.assert_array_equal(p.value, q.value)
     assert run.steps.tolist() == [0, 10, 20, 30, 40] and run.loss.shape == (40,)
@@ -63,17 +71,32 @@ def test_probed_run_without_ics_and_bad_steps(blobs):
 
 
 def test_sweep_entries_are_the_runs_they_name(blobs):
-    sweep = batch_size_sweep(blobs, norms=("batch", None), batch_sizes=(4, 30), examples=120,
-                             sizes=SIZES, lr_per_64=0.8, seeds=(0, 5))  # fmt: skip
+    sweep = batch_size_sweep(
+        blobs,
+        norms=("batch", None),
+        batch_sizes=(4, 30),
+        examples=120,
+        sizes=SIZES,
+        lr_per_64=0.8,
+        seeds=(0, 5),
+    )
     assert sweep.eval_acc.shape == sweep.train_acc.shape == (2, 2, 2) and sweep.loss.shape == (2, 2)
     assert np.isnan(sweep.train_acc[1]).all() and np.isfinite(sweep.train_acc[0]).all()
     assert sweep.seeds == (0, 5) and sweep.examples == 120
     for k, seed in enumerate(sweep.seeds):  # seed 5 alone: its weights, its order of the images
-        net = mlp(SIZES, activation="relu", norm="batch", gain=np.sqrt(2), seed=seed,
-                  dtype=np.float32)  # fmt: skip
+        net = mlp(
+            SIZES, activation="relu", norm="batch", gain=np.sqrt(2), seed=seed, dtype=np.float32
+        )
         order = np.random.default_rng(seed).permutation(len(blobs.x_train))
-        sgd(net, blobs.x_train[order], blobs.y_train[order], cross_entropy, lr=0.8 * 4 / 64,
-            steps=30, batch_size=4)  # fmt: skip
+        sgd(
+            net,
+            blobs.x_train[order],
+            blobs.y_train[order],
+            cross_entropy,
+            lr=0.8 * 4 / 64,
+            steps=30,
+            batch_size=4,
+        )
         # float32 side by side vs alone: the same up to rounding, so one test digit at most
         assert abs(sweep.eval_acc[0, 0, k] - eval_accuracy(net, blobs)) <= 1 / 60
         train_mode = accuracy(net, blobs.x_test, blobs.y_test, batch_size=4)
@@ -99,6 +122,13 @@ def test_descend_is_full_batch_gradient_descent():
 
 def test_descend_reports_divergence():
     x, t = linear_map(60, 4, seed=1)
-    d = descend(mlp([4] * 8, activation="identity", norm=None), x, t, lr=5.0, steps=40, every=20,
-                ics_layer=1)  # fmt: skip
+    d = descend(
+        mlp([4] * 8, activation="identity", norm=None),
+        x,
+        t,
+        lr=5.0,
+        steps=40,
+        every=20,
+        ics_layer=1,
+    )
     assert d.diverged and len(d.loss) < 40

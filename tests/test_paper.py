@@ -22,8 +22,16 @@ def fake_run(acc, fit=None, seed=0, bn=False, p=4, every=10, lr=0.5, depth=3):
     z = Summary(q.mean(-1), q.std(-1), pct, q)
     fit = np.ones(p) if fit is None else np.asarray(fit, float)
     config = NetConfig(seed=seed, bn=bn, lr=lr, depth=depth)
-    return Run(config, np.arange(p) * every, np.ones(p), np.asarray(acc, float),
-               np.ones(every * (p - 1)), z, np.ones(p), fit)  # fmt: skip
+    return Run(
+        config,
+        np.arange(p) * every,
+        np.ones(p),
+        np.asarray(acc, float),
+        np.ones(every * (p - 1)),
+        z,
+        np.ones(p),
+        fit,
+    )
 
 
 def test_the_quoted_table_says_14_times_fewer_steps():
@@ -62,8 +70,9 @@ def test_sign_test_is_the_binomial_tail_and_drops_ties():
     assert paper.sign_test([1, 2, 0, 0]) == 0.25  # two signs, not four
 
 
-@given(arrays(float, st.tuples(st.integers(1, 6), st.integers(1, 8)),
-              elements=st.floats(-1e6, 1e6)))  # fmt: skip
+@given(
+    arrays(float, st.tuples(st.integers(1, 6), st.integers(1, 8)), elements=st.floats(-1e6, 1e6))
+)
 def test_band_brackets_the_median(curves):
     b = paper.band(curves)
     assert np.all(b.lo <= b.mid) and np.all(b.mid <= b.hi)
@@ -72,8 +81,11 @@ def test_band_brackets_the_median(curves):
 
 
 def test_seed_band_over_runs():
-    runs = [fake_run([0.1, 0.5, 0.8, 0.9], seed=0), fake_run([0.1, 0.3, 0.9, 0.95], seed=1),
-            fake_run([0.1, 0.4, 0.7, 0.92], seed=2)]  # fmt: skip
+    runs = [
+        fake_run([0.1, 0.5, 0.8, 0.9], seed=0),
+        fake_run([0.1, 0.3, 0.9, 0.95], seed=1),
+        fake_run([0.1, 0.4, 0.7, 0.92], seed=2),
+    ]
     steps, b = paper.seed_band(runs)
     assert steps.tolist() == [0, 10, 20, 30]
     np.testing.assert_allclose(b.mid, [0.1, 0.4, 0.8, 0.92])
@@ -91,7 +103,7 @@ def test_typical_percentiles_follow_the_typical_unit():
 
 def test_gap_and_paired_differences():
     a = fake_run([0.1, 0.8], fit=[0.1, 0.99], p=2)
-    assert paper.gap(a).tolist() == pytest.approx([0.0, 0.19])
+    assert paper.generalization_gap(a).tolist() == pytest.approx([0.0, 0.19])
     without = [fake_run([0.1, 0.8], p=2, seed=s) for s in (0, 1)]
     with_bn = [
         fake_run([0.1, 0.9], p=2, seed=0, bn=True),
@@ -127,18 +139,41 @@ def test_at_fit_compares_at_the_first_probe_that_fits_well_enough():
 
 @pytest.mark.parametrize(
     ("call", "says"),
-    [(lambda: paper.band(np.zeros(3)), "expected curves of shape (S, P), S >= 1 (got shape (3,))"),
-     (lambda: paper.seed_band([fake_run([0.1, 0.2], p=2), fake_run([0.1] * 3, p=3)]), "expected runs probed at the same steps"),
-     (lambda: paper.paired_differences([fake_run([0.1, 0.2], p=2)], []), "expected as many runs with BN as without (got 0 and 1)"),
-     (lambda: paper.fewer_steps(0, 5), "expected step counts > 0 (got 0 and 5)"),
-     (lambda: paper.movement(fake_run([0.1] * 4), 2, 30, 10), "expected probed steps start < stop (got 30 and 10; probed: 0..30)"),
-     (lambda: paper.movement(fake_run([0.1] * 4), 2, 5, 30), "(got 5 and 30; probed: 0..30)"),
-     (lambda: paper.fewer_steps_by_seed([fake_run([0.1])], []), "expected one baseline per run (got 1 and 0)"),
-     (lambda: paper.sign_test([0.0, 0.0]), "expected finite differences, not all zero (got [0.0, 0.0])"),
-     (lambda: paper.sign_test([1.0, np.nan]), "expected finite differences, not all zero"),
-     (lambda: paper.rounding_range(31.0, 0.04, 0.1), "expected unit > 0 and counts above half a unit (got 31.0, 0.04, unit 0.1)"),
-     (lambda: paper.rounding_range(31.0, 2.1, 0.0), "expected unit > 0")],
-)  # fmt: skip
+    [
+        (
+            lambda: paper.band(np.zeros(3)),
+            "expected curves of shape (S, P), S >= 1 (got shape (3,))",
+        ),
+        (
+            lambda: paper.seed_band([fake_run([0.1, 0.2], p=2), fake_run([0.1] * 3, p=3)]),
+            "expected runs probed at the same steps",
+        ),
+        (
+            lambda: paper.paired_differences([fake_run([0.1, 0.2], p=2)], []),
+            "expected as many runs with BN as without (got 0 and 1)",
+        ),
+        (lambda: paper.fewer_steps(0, 5), "expected step counts > 0 (got 0 and 5)"),
+        (
+            lambda: paper.movement(fake_run([0.1] * 4), 2, 30, 10),
+            "expected probed steps start < stop (got 30 and 10; probed: 0..30)",
+        ),
+        (lambda: paper.movement(fake_run([0.1] * 4), 2, 5, 30), "(got 5 and 30; probed: 0..30)"),
+        (
+            lambda: paper.fewer_steps_by_seed([fake_run([0.1])], []),
+            "expected one baseline per run (got 1 and 0)",
+        ),
+        (
+            lambda: paper.sign_test([0.0, 0.0]),
+            "expected finite differences, not all zero (got [0.0, 0.0])",
+        ),
+        (lambda: paper.sign_test([1.0, np.nan]), "expected finite differences, not all zero"),
+        (
+            lambda: paper.rounding_range(31.0, 0.04, 0.1),
+            "expected unit > 0 and counts above half a unit (got 31.0, 0.04, unit 0.1)",
+        ),
+        (lambda: paper.rounding_range(31.0, 2.1, 0.0), "expected unit > 0"),
+    ],
+)
 def test_bad_input(call, says):
     with pytest.raises(ValueError, match=re.escape(says)):
         call()

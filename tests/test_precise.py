@@ -1,5 +1,5 @@
 """bnlib.nn.precise: precise BN for numpy layers equals the whole training set's statistics,
-and its Algorithm 2 estimator equals bnlib.experiments.torch_nets.precise_bn on a torch model."""
+and its Algorithm 2 estimator equals bnlib.experiments.torch_nets.precise_bn_torch on a torch model."""
 
 import numpy as np
 import pytest
@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bnlib import functional as F
-from bnlib.experiments.torch_nets import precise_bn as torch_precise_bn
+from bnlib.experiments.torch_nets import precise_bn_torch
 from bnlib.inference import population_stats
 from bnlib.layers import BatchNorm1d, BatchNorm2d
 from bnlib.nn import precise as P
@@ -71,13 +71,13 @@ def test_algorithm2_estimator_is_population_stats(rng):
 
 
 @pytest.mark.parametrize("sizes", [[16] * 6, [16, 16, 16, 5]])
-def test_algorithm2_estimator_equals_torch_precise_bn(sizes, rng):
-    """The numpy layer and bnlib.experiments.torch_nets.precise_bn on torch's BatchNorm1d agree, also
+def test_algorithm2_estimator_equals_precise_bn_torch(sizes, rng):
+    """The numpy layer and bnlib.experiments.torch_nets.precise_bn_torch on torch's BatchNorm1d agree, also
     with a short last batch (each batch counts once, as torch's momentum=None does)."""
     x = rng.normal(1.0, 2.0, size=(sum(sizes), 5))
     batches = split(x, sizes)
     bn = torch.nn.BatchNorm1d(5).double()
-    torch_precise_bn(bn, [torch.from_numpy(b) for b in batches])
+    precise_bn_torch(bn, [torch.from_numpy(b) for b in batches])
     layer = BatchNorm1d(5, dtype=np.float64)
     P.precise_bn(layer, batches, estimator="algorithm2")
     np.testing.assert_allclose(layer.running_mean, bn.running_mean.numpy(), rtol=1e-12)
@@ -106,18 +106,58 @@ def test_one_batch_holding_the_whole_set_gives_both_estimators_the_same(rng):
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda: P.precise_bn(torch.nn.BatchNorm1d(2), [np.ones((4, 2))]), TypeError, r"expected a bnlib.layers BatchNorm layer \(got BatchNorm1d\)"),
-        (lambda: P.precise_bn(BatchNorm1d(2, track_running_stats=False), [np.ones((4, 2))]), ValueError, r"does not track running statistics"),
-        (lambda: P.precise_bn(BatchNorm1d(2), [np.ones((4, 2))], estimator="ema"), ValueError, r"estimator must be one of \('pooled', 'algorithm2'\) \(got 'ema'\)"),
-        (lambda: P.precise_bn(BatchNorm1d(2), []), ValueError, r"expected at least one batch \(got none\)"),
-        (lambda: P.precise_bn(BatchNorm1d(2), [np.ones((4, 3))]), ValueError, r"expected 2 channels in axis 1"),
-        (lambda: P.pooled_stats([np.ones((1, 2))]), ValueError, r"needs >= 2 values per channel \(got 1\)"),
-        (lambda: P.pooled_stats([np.ones((3, 2)), np.ones((3, 4))]), ValueError, r"every batch must have 2 channels in axis 1 \(got a batch of shape \(3, 4\)\)"),
-        (lambda: P.pooled_stats([np.ones(3)]), ValueError, r"expected 2D, 3D or 4D input \(got 1D input\)"),
-        (lambda: P.pooled_stats([np.ones((3, 2), dtype=int)]), TypeError, r"batch must be a floating-point array"),
-        (lambda: P.algorithm2_stats([np.ones((3, 2)), np.ones((1, 2))]), ValueError, r"needs m >= 2 values per channel \(got m=1\)"),
+        (
+            lambda: P.precise_bn(torch.nn.BatchNorm1d(2), [np.ones((4, 2))]),
+            TypeError,
+            r"expected a bnlib.layers BatchNorm layer \(got BatchNorm1d\)",
+        ),
+        (
+            lambda: P.precise_bn(BatchNorm1d(2, track_running_stats=False), [np.ones((4, 2))]),
+            ValueError,
+            r"does not track running statistics",
+        ),
+        (
+            lambda: P.precise_bn(BatchNorm1d(2), [np.ones((4, 2))], estimator="ema"),
+            ValueError,
+            r"estimator must be one of \('pooled', 'algorithm2'\) \(got 'ema'\)",
+        ),
+        (
+            lambda: P.precise_bn(BatchNorm1d(2), []),
+            ValueError,
+            r"expected at least one batch \(got none\)",
+        ),
+        (
+            lambda: P.precise_bn(BatchNorm1d(2), [np.ones((4, 3))]),
+            ValueError,
+            r"expected 2 channels in axis 1",
+        ),
+        (
+            lambda: P.pooled_stats([np.ones((1, 2))]),
+            ValueError,
+            r"needs >= 2 values per channel \(got 1\)",
+        ),
+        (
+            lambda: P.pooled_stats([np.ones((3, 2)), np.ones((3, 4))]),
+            ValueError,
+            r"every batch must have 2 channels in axis 1 \(got a batch of shape \(3, 4\)\)",
+        ),
+        (
+            lambda: P.pooled_stats([np.ones(3)]),
+            ValueError,
+            r"expected 2D, 3D or 4D input \(got 1D input\)",
+        ),
+        (
+            lambda: P.pooled_stats([np.ones((3, 2), dtype=int)]),
+            TypeError,
+            r"batch must be a floating-point array",
+        ),
+        (
+            lambda: P.algorithm2_stats([np.ones((3, 2)), np.ones((1, 2))]),
+            ValueError,
+            r"needs m >= 2 values per channel \(got m=1\)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_input_is_refused_clearly(call, error, message):
     with pytest.raises(error, match=message):
         call()

@@ -33,8 +33,12 @@ def assert_same_models(got, want, rtol):
             torch.testing.assert_close(p, q, rtol=rtol, atol=rtol, msg=name)
 
 
-SAME_SEED = [NetConfig(width=7, lr=0.5), NetConfig(width=7, lr=2.0, init="xavier"),
-             NetConfig(width=7, bn=True, lr=1.0), NetConfig(width=7, bn=True, lr=0.3)]  # fmt: skip
+SAME_SEED = [
+    NetConfig(width=7, lr=0.5),
+    NetConfig(width=7, lr=2.0, init="xavier"),
+    NetConfig(width=7, bn=True, lr=1.0),
+    NetConfig(width=7, bn=True, lr=0.3),
+]
 # the weights before BN at their own rate, 30 times gamma's, beta's and the output layer's
 SPLIT = [*SAME_SEED[:3], NetConfig(width=7, bn=True, lr=0.3, lr_invariant=9.0)]
 
@@ -47,7 +51,7 @@ def test_steps_equal_autograd_on_each_network_alone(activation, groups, same, rn
     configs = [NetConfig(**{**c.__dict__, "activation": activation, "depth": 3}) for c in same]
     models = nets(*configs)
     alone = copy.deepcopy(models)
-    lrs_inv = [c.lr_inv for c in configs]
+    lrs_inv = [c.lr_before_bn for c in configs]
     stack = Stack(models, [c.lr for c in configs], groups, B, lrs_invariant=lrs_inv)
     for _ in range(3):
         batch = {}
@@ -61,8 +65,9 @@ def test_steps_equal_autograd_on_each_network_alone(activation, groups, same, rn
             autograd_step(m, *batch[i], c)
             for i, (m, c) in enumerate(zip(alone, configs, strict=True))
         ]
-        torch.testing.assert_close(-loss / B, torch.tensor(want, dtype=torch.float64), rtol=1e-12,
-                                   atol=0)  # fmt: skip
+        torch.testing.assert_close(
+            -loss / B, torch.tensor(want, dtype=torch.float64), rtol=1e-12, atol=0
+        )
     stack.copy_to(models)
     assert_same_models(models, alone, rtol=1e-12)
     assert all(bn.num_batches_tracked.item() == 3 for m in models for bn in m if hasattr(bn, "eps"))
@@ -105,12 +110,30 @@ def test_linear_is_f_linear(dtype, rng_torch):
 
 @pytest.mark.parametrize(
     ("models", "groups", "says"),
-    [(nets(NetConfig(), NetConfig(width=50)), [[0, 1]], "expected networks of one shape"),
-     (nets(NetConfig(), NetConfig(activation="tanh")), [[0, 1]], "expected networks of one shape"),
-     (nets(NetConfig(bn=True), NetConfig()), [[0, 1]], "expected the networks without BN first (got BN flags [True, False])"),
-     (nets(NetConfig(), NetConfig()), [[0]], "groups must hold each network 0..1 once (got [[0]])"),
-     ([torch.nn.Sequential(torch.nn.Linear(3, 2))], [[0]], "expected (Linear -> [BatchNorm1d] -> g) x depth -> Linear (got ['Linear'])")],
-)  # fmt: skip
+    [
+        (nets(NetConfig(), NetConfig(width=50)), [[0, 1]], "expected networks of one shape"),
+        (
+            nets(NetConfig(), NetConfig(activation="tanh")),
+            [[0, 1]],
+            "expected networks of one shape",
+        ),
+        (
+            nets(NetConfig(bn=True), NetConfig()),
+            [[0, 1]],
+            "expected the networks without BN first (got BN flags [True, False])",
+        ),
+        (
+            nets(NetConfig(), NetConfig()),
+            [[0]],
+            "groups must hold each network 0..1 once (got [[0]])",
+        ),
+        (
+            [torch.nn.Sequential(torch.nn.Linear(3, 2))],
+            [[0]],
+            "expected (Linear -> [BatchNorm1d] -> g) x depth -> Linear (got ['Linear'])",
+        ),
+    ],
+)
 def test_bad_stacks(models, groups, says):
     with pytest.raises(ValueError, match=re.escape(says)):
         Stack(models, [1.0] * len(models), groups, B)
@@ -118,11 +141,16 @@ def test_bad_stacks(models, groups, says):
 
 @pytest.mark.parametrize(
     ("lrs_invariant", "says"),
-    [([2.0, 1.0], "networks without BN have no scale-invariant weights: expected lrs_invariant "
-                  "equal to lrs for them (got [2.0, 1.0])"),
-     ([1.0], "lrs_invariant must be 2 numbers > 0 (got [1.0])"),
-     ([1.0, 0.0], "lrs_invariant must be 2 numbers > 0 (got [1.0, 0.0])")],
-)  # fmt: skip
+    [
+        (
+            [2.0, 1.0],
+            "networks without BN have no scale-invariant weights: expected lrs_invariant "
+            "equal to lrs for them (got [2.0, 1.0])",
+        ),
+        ([1.0], "lrs_invariant must be 2 numbers > 0 (got [1.0])"),
+        ([1.0, 0.0], "lrs_invariant must be 2 numbers > 0 (got [1.0, 0.0])"),
+    ],
+)
 def test_bad_invariant_rates(lrs_invariant, says):
     models = nets(NetConfig(), NetConfig(bn=True))
     with pytest.raises(ValueError, match=re.escape(says)):
@@ -156,8 +184,13 @@ def test_the_invariant_rate_moves_only_the_weights_before_bn(rng_torch):
     stack.y[0].copy_(torch.randint(0, N_OUT, (B,), generator=rng_torch))
     stack.step(torch.zeros(2, dtype=torch.float64))
     stack.copy_to(models)
-    moved = [{n: p - q for (n, p), q in zip(m.state_dict().items(), before.state_dict().values(),
-                                           strict=True)} for m in models]  # fmt: skip
+    moved = [
+        {
+            n: p - q
+            for (n, p), q in zip(m.state_dict().items(), before.state_dict().values(), strict=True)
+        }
+        for m in models
+    ]
     for name, d in moved[0].items():
         want = 30 * d if name in ("0.weight", "3.weight", "6.weight") else d  # Linear -> BN
         torch.testing.assert_close(moved[1][name], want, rtol=1e-12, atol=1e-15, msg=name)

@@ -1,5 +1,6 @@
 """bnlib.experiments.torch_nets against bnlib's numpy reference and torch itself."""
 
+import copy
 import re
 
 import numpy as np
@@ -7,24 +8,20 @@ import pytest
 import torch
 
 from bnlib import functional as F
-from bnlib.experiments.covariate_shift import Summary, init_std, summarize
+from bnlib.experiments.covariate_shift import Summary
+from bnlib.experiments.many_at_once.stacked_training import batch_groups
 from bnlib.experiments.torch_nets import (
-    N_FIT,
     NetConfig,
-    _batch_groups,
     _param_groups,
-    _probe,
     bn_layers,
     fit,
     mnist_mlp,
-    pre_activations,
-    precise_bn,
+    precise_bn_torch,
     scores,
     train,
     train_many,
 )
 from bnlib.inference import population_stats
-from bnlib.nn.data import MNIST, load_mnist
 
 THREADS = torch.get_num_threads()
 
@@ -34,7 +31,7 @@ def test_precise_bn_is_algorithm_2(rng):
     model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.ReLU())
     batches = [torch.from_numpy(rng.normal(1.0, 2.0, (16, 3)).astype(np.float32)) for _ in range(5)]
     model.eval()
-    assert precise_bn(model, batches) == 5
+    assert precise_bn_torch(model, batches) == 5
     assert not model.training and bn_layers(model)[0].momentum == 0.1  # restored
     with torch.no_grad():
         h = [model[0](b).double().numpy() for b in batches]
@@ -45,92 +42,12 @@ def test_precise_bn_is_algorithm_2(rng):
 
 def test_precise_bn_refuses_a_model_without_bn_and_no_batches():
     with pytest.raises(ValueError, match="no BatchNorm layer"):
-        precise_bn(torch.nn.Linear(2, 2), [torch.zeros(2, 2)])
+        precise_bn_torch(torch.nn.Linear(2, 2), [torch.zeros(2, 2)])
     with pytest.raises(ValueError, match="at least one batch"):
-        precise_bn(torch.nn.BatchNorm1d(2), [])
+        precise_bn_torch(torch.nn.BatchNorm1d(2), [])
 
 
 # --- the paper's MNIST network and its training with probes -------------------------------
-
-
-@pytest.fixture(scope="module")
-def small_data():
-    """A slice of MNIST: 600 training and 200 test images, so tests run fast."""
-    d = load_mnist()
-    return MNIST(d.x_train[:600], d.y_train[:600], d.x_test[:200], d.y_test[:200])
-
-
-def kinds(model):
-    return [type(m).__name__ for m in model]
-
-
-def test_structure_without_and_with_bn():
-    plain = mnist_mlp(NetConfig())
-    assert kinds(plain) == ["Linear", "Sigmoid"] * 3 + ["Linear"]
-    assert [m.out_features for m in plain if isinstance(m, torch.nn.Linear)] == [100, 100, 100, 10]
-    assert all(m.bias is not None for m in plain if isinstance(m, torch.nn.Linear))
-    bn = mnist_mlp(NetConfig(bn=True, activation="relu"))
-    assert kinds(bn) == ["Linear", "BatchNorm1d", "ReLU"] * 3 + ["Linear"]
-    hidden = [m for m in bn if isinstance(m, torch.nn.Linear)][:-1]
-    assert all(m.bias is None for m in hidden) and bn[-1].bias is not None  # BN's beta is the bias
-    assert sum(p.numel() for p in plain.parameters()) == 784 * 100 + 2 * 100 * 100 + 1000 + 310
-
-
-@pytest.mark.parametrize("init", ["gaussian", "xavier", "he"])
-def test_init_scales(init):
-    model = mnist_mlp(NetConfig(init=init, init_std=0.05))
-    for lin in (m for m in model if isinstance(m, torch.nn.Linear)):
-        want = init_std(init, lin.in_features, lin.out_features, small_std=0.05)
-        assert lin.weight.std().item() == pytest.approx(want, rel=0.1)
-        assert lin.bias.abs().max().item() == 0.0
-
-
-def test_probe_output_shapes(small_data):
-    run = train(NetConfig(depth=2, width=30), small_data, steps=12, probe_steps=[0, 5, 12])
-    assert run.steps.tolist() == [0, 5, 12] and run.train_loss.shape == (12,)
-    assert run.test_acc.shape == run.test_loss.shape == (3,)
-    assert run.z.mean.shape == run.z.std.shape == (3, 2, 30)  # (probe, layer, unit)
-    assert run.z.percentiles.shape == (3, 2, 30, 3) and run.z.quantiles.shape == (3, 2, 30, 20)
-    assert np.all((run.test_acc >= 0) & (run.test_acc <= 1)) and np.all(run.test_loss > 0)
-    assert run.train_set_acc.shape == run.train_set_loss.shape == (3,)
-
-
-def test_probe_scores_the_first_n_fit_training_images(small_data):
-    """Eval mode, like the test scores: the training images' loss and accuracy by hand."""
-    config = NetConfig(bn=True, init="xavier", lr=0.5)
-    run = train(config, small_data, steps=0)
-    model = mnist_mlp(config).eval()
-    x, y = (torch.from_numpy(a[:N_FIT]) for a in small_data[:2])
-    with torch.no_grad():
-        logits = model(x)
-    assert run.train_set_loss[0] == pytest.approx(
-        torch.nn.functional.cross_entropy(logits, y).item(), rel=1e-6
-    )
-    assert run.train_set_acc[0] == (logits.argmax(1) == y).float().mean().item()
-
-
-@pytest.mark.parametrize("bn", [False, True])
-def test_probe_records_the_input_of_each_nonlinearity(small_data, bn):
-    """At step 0, z of layer 1 is x W^T + b, then BN with gamma = 1, beta = 0: bnlib's numpy BN."""
-    run = train(NetConfig(bn=bn, init="xavier"), small_data, steps=0)
-    w = mnist_mlp(NetConfig(bn=bn, init="xavier"))[0].weight.detach().double().numpy()
-    z = small_data.x_test.astype(np.float64) @ w.T  # (N, 100); the bias is 0 at init
-    if bn:
-        z, _ = F.batch_norm_train(z, None, None)
-    want = summarize(z)
-    np.testing.assert_allclose(run.z.mean[0, 0], want.mean, atol=1e-5)
-    np.testing.assert_allclose(run.z.std[0, 0], want.std, rtol=1e-4)
-    np.testing.assert_allclose(run.z.quantiles[0, 0], want.quantiles, atol=1e-4)
-
-
-def test_a_probe_leaves_the_running_statistics_alone(small_data):
-    model = mnist_mlp(NetConfig(bn=True))
-    x, _, xt, yt = (torch.from_numpy(a) for a in small_data)
-    model(x[:60])  # one training-mode batch: running statistics move off their init
-    before = [b.clone() for b in model.buffers()]
-    _probe(model, xt, yt)
-    assert all(torch.equal(a, b) for a, b in zip(before, model.buffers(), strict=True))
-    assert model.training
 
 
 def test_same_seed_same_run_other_seed_other_run(small_data):
@@ -164,32 +81,6 @@ def test_fit_returns_the_network_train_trains(small_data):
     assert gamma.shape == (300,) and np.abs(gamma - 1).max() > 1e-3
 
 
-def test_pre_activations_are_bn_of_x_with_its_own_statistics_and_change_nothing(small_data):
-    """Layer 1's z is x W^T normalised with the statistics of x, times gamma, plus beta."""
-    model = fit(NetConfig(bn=True, lr=1.0, seed=2), small_data, 20)
-    model.eval()
-    before = [b.clone() for b in model.buffers()]
-    z = pre_activations(model, small_data.x_test)
-    assert [a.shape for a in z] == [(200, 100)] * 3 and not model.training
-    assert all(torch.equal(a, b) for a, b in zip(before, model.buffers(), strict=True))
-    w, bn = model[0].weight.detach().double().numpy(), model[1]
-    gamma, beta = (p.detach().double().numpy() for p in (bn.weight, bn.bias))
-    want, _ = F.batch_norm_train(small_data.x_test.astype(np.float64) @ w.T, gamma, beta)
-    np.testing.assert_allclose(z[0], want, atol=1e-4)
-
-
-def test_scores_are_the_eval_mode_loss_and_accuracy(small_data):
-    model = fit(NetConfig(bn=True, lr=1.0, seed=2), small_data, 20)
-    loss, acc = scores(model, small_data.x_test, small_data.y_test)
-    assert model.training  # left as it was
-    with torch.no_grad():
-        logits = model.eval()(torch.from_numpy(small_data.x_test))
-    y = torch.from_numpy(small_data.y_test)
-    assert loss == pytest.approx(torch.nn.functional.cross_entropy(logits, y).item(), rel=1e-6)
-    assert acc == pytest.approx((logits.argmax(1) == y).double().mean().item(), abs=1e-6)
-    assert 0.2 < acc < 1  # 20 steps learn something: not a constant's 10 %
-
-
 MIXED = [
     NetConfig(lr=1.0, seed=0),
     NetConfig(lr=3.0, seed=1, init="xavier"),
@@ -208,8 +99,13 @@ def assert_same_runs(got, want, rtol):
     np.testing.assert_allclose(got.train_set_loss, want.train_set_loss, rtol=rtol)
     np.testing.assert_array_equal(got.train_set_acc, want.train_set_acc)
     for name in Summary._fields:
-        np.testing.assert_allclose(getattr(got.z, name), getattr(want.z, name), rtol=rtol,
-                                   atol=rtol, err_msg=f"{got.config}: z.{name}")  # fmt: skip
+        np.testing.assert_allclose(
+            getattr(got.z, name),
+            getattr(want.z, name),
+            rtol=rtol,
+            atol=rtol,
+            err_msg=f"{got.config}: z.{name}",
+        )
 
 
 def test_train_many_equals_train_in_float32_over_a_few_steps(small_data):
@@ -225,9 +121,10 @@ PAIRED += [NetConfig(seed=1, bn=True, lr=0.2, lr_invariant=6.0)]  # its own rate
 
 
 def test_networks_with_one_seed_share_their_mini_batches():
-    """Same seed, same draws for the weights (whatever the init and BN): the same batch order."""
+    """Same seed, same draws for the weights (whatever the init and BN): the same batch order
+    (``many_at_once.stacked_training.batch_groups``)."""
     models = [mnist_mlp(c) for c in PAIRED]
-    assert _batch_groups(models) == [[0, 1, 4], [2, 3, 5, 6]]
+    assert batch_groups(models) == [[0, 1, 4], [2, 3, 5, 6]]
 
 
 @pytest.mark.parametrize(
@@ -274,27 +171,19 @@ def test_a_broken_run_says_where_it_broke(small_data):
 
 @pytest.mark.parametrize(
     ("kwargs", "says"),
-    [({"activation": "gelu"}, "activation must be one of ('sigmoid', 'tanh', 'relu') (got 'gelu')"),
-     ({"init": "lecun"}, "init must be one of ('gaussian', 'xavier', 'he') (got 'lecun')"),
-     ({"lr": 0.0}, "lr must be a finite number > 0 (got 0.0)"),
-     ({"lr": float("nan")}, "lr must be a finite number > 0 (got nan)"),
-     ({"depth": 0}, "depth must be an integer >= 1 (got 0)"),
-     ({"bn": True, "lr_invariant": -1.0}, "lr_invariant must be a finite number > 0 or None (got -1.0)"),
-     ({"lr_invariant": 9.0}, "lr_invariant needs bn=True: without BN no weights are scale-invariant (got lr_invariant=9.0)"),
-     ({"width": 2.5}, "width must be an integer >= 1 (got 2.5)")],
-)  # fmt: skip
-def test_bad_configs(kwargs, says):
-    with pytest.raises(ValueError, match=re.escape(says)):
-        NetConfig(**kwargs)
-
-
-@pytest.mark.parametrize(
-    ("kwargs", "says"),
-    [({"steps": -1}, "steps must be an integer >= 0 (got -1)"),
-     ({"steps": 5, "probe_steps": [0, 6]}, "probe_steps must be steps in 0..5, at least one (got [0, 6])"),
-     ({"steps": 5, "probe_steps": []}, "(got [])"),
-     ({"steps": 5, "batch_size": 601}, "batch_size must be in 1..600, the training set size (got 601)")],
-)  # fmt: skip
+    [
+        ({"steps": -1}, "steps must be an integer >= 0 (got -1)"),
+        (
+            {"steps": 5, "probe_steps": [0, 6]},
+            "probe_steps must be steps in 0..5, at least one (got [0, 6])",
+        ),
+        ({"steps": 5, "probe_steps": []}, "(got [])"),
+        (
+            {"steps": 5, "batch_size": 601},
+            "batch_size must be in 1..600, the training set size (got 601)",
+        ),
+    ],
+)
 @pytest.mark.parametrize("trainer", ["train", "train_many"])
 def test_bad_training_arguments(small_data, kwargs, says, trainer):
     with pytest.raises(ValueError, match=re.escape(says)):
@@ -326,3 +215,54 @@ def test_train_many_without_the_training_images_probe_is_the_same_run(small_data
         assert np.all(np.isnan(b.train_set_acc))
         b.train_set_loss, b.train_set_acc = a.train_set_loss, a.train_set_acc
         assert_same_runs(b, a, rtol=1e-9)
+
+
+def _cumulative_pass(model, batches):
+    """What precise_bn_torch replaced: torch's own momentum=None average over the batches."""
+    for bn in bn_layers(model):
+        bn.reset_running_stats()
+        bn.momentum = None
+    model.train()
+    with torch.no_grad():
+        for x in batches:
+            model(x)
+
+
+@pytest.mark.parametrize("conv", [False, True])
+def test_precise_bn_torch_equals_torchs_cumulative_average(conv):
+    """Also with batches of unequal size (each counts once) and BatchNorm2d."""
+    torch.manual_seed(0)
+    nn = torch.nn
+    if conv:
+        model = nn.Sequential(
+            nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Conv2d(4, 2, 1), nn.BatchNorm2d(2)
+        )
+        batches = [3 * torch.randn(k, 3, 6, 6) + 1 for k in (8, 8, 5)]
+    else:
+        model = nn.Sequential(
+            nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Sigmoid(), nn.Linear(4, 5), nn.BatchNorm1d(5)
+        )
+        batches = [2 * torch.randn(k, 3) - 1 for k in (16, 16, 7)]
+    old = copy.deepcopy(model)
+    assert precise_bn_torch(model.eval(), batches) == 3
+    _cumulative_pass(old, batches)
+    for new, bn in zip(bn_layers(model), bn_layers(old), strict=True):
+        torch.testing.assert_close(new.running_mean, bn.running_mean, rtol=2e-6, atol=1e-7)
+        torch.testing.assert_close(new.running_var, bn.running_var, rtol=2e-6, atol=1e-7)
+        assert int(new.num_batches_tracked) == 3 and new.momentum == 0.1
+    assert not model.training
+
+
+def test_on_probe_sees_the_network_at_each_probe_and_changes_nothing(small_data):
+    config, seen = NetConfig(bn=True, lr=0.5, seed=1), []
+    plain = train(config, small_data, 12, [0, 5, 12])
+    keep = lambda models: seen.append(copy.deepcopy(models[0]))  # noqa: E731
+    hooked = train(config, small_data, 12, [0, 5, 12], fit_probe=False, on_probe=keep)
+    np.testing.assert_array_equal(hooked.train_loss, plain.train_loss)
+    np.testing.assert_array_equal(hooked.test_loss, plain.test_loss)
+    assert np.isnan(hooked.train_set_loss).all() and np.isfinite(plain.train_set_loss).all()
+    assert len(seen) == 3
+    xt, yt = small_data.x_test, small_data.y_test
+    for model, loss in zip(seen, plain.test_loss, strict=True):
+        assert scores(model, xt, yt)[0] == pytest.approx(float(loss), rel=1e-6)
+    assert int(seen[-1][1].num_batches_tracked) == 12  # the network after 12 steps

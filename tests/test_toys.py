@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from bnlib.nn.toys import (
-    accuracy,
     angle_to_best,
     best_gamma_beta,
+    binary_accuracy,
     disk,
     grid,
     shifted_scaled_targets,
@@ -19,7 +19,7 @@ from bnlib.nn.toys import (
 def test_xor_labels_are_the_sign_of_the_blob_and_even():
     x, y = xor(400, noise=0.1)
     assert x.shape == (400, 2) and set(np.unique(y)) == {0.0, 1.0}
-    assert accuracy(x[:, 0] * x[:, 1], y) == 1.0  # x1 x2 > 0 <=> label 1 (blobs well apart)
+    assert binary_accuracy(x[:, 0] * x[:, 1], y) == 1.0  # x1 x2 > 0 <=> label 1 (blobs well apart)
     assert y.mean() == 0.5
 
 
@@ -89,9 +89,12 @@ def test_grid_covers_the_points():
         (lambda: xor(3), r"n must be an integer >= 4 \(got 3\)"),
         (lambda: spirals(10.5), r"got 10.5"),
         (lambda: disk(10, radius=0.0), r"radius must be a finite number > 0 \(got 0.0\)"),
-        (lambda: shifted_scaled_targets(10, mean=(1.0,), std=(1.0, 2.0)), r"mean and std must be 1-D of one length"),
+        (
+            lambda: shifted_scaled_targets(10, mean=(1.0,), std=(1.0, 2.0)),
+            r"mean and std must be 1-D of one length",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_input_is_refused_clearly(call, message):
     with pytest.raises(ValueError, match=message):
         call()

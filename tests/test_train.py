@@ -122,10 +122,13 @@ def test_batches_cover_each_epoch_once_and_drop_the_remainder():
         ({"lr": float("nan")}, r"lr must be a finite number > 0"),
         ({"steps": 0}, r"steps must be an integer >= 1 \(got 0\)"),
         ({"batch_size": 1}, r"batch_size must be an integer >= 2: BN needs 2 examples \(got 1\)"),
-        ({"freeze": ("gama",)}, r"freeze must be a collection of \('weight', 'bias', 'gamma', 'beta'\) \(got \('gama',\)\)"),
+        (
+            {"freeze": ("gama",)},
+            r"freeze must be a collection of \('weight', 'bias', 'gamma', 'beta'\) \(got \('gama',\)\)",
+        ),
         ({"freeze": "gamma"}, r"freeze must be a collection of"),
     ],
-)  # fmt: skip
+)
 def test_bad_arguments_are_refused_clearly(kwargs, message):
     args = {"lr": 0.1, "steps": 5, "batch_size": 8, **kwargs}
     with pytest.raises(ValueError, match=message):
@@ -180,8 +183,10 @@ def test_output_curvature_is_the_top_eigenvalue_of_the_finite_difference_hessian
     for i in range(k):  # central differences of the loss
         for j in range(k):
             e_i, e_j = h * np.eye(k)[i], h * np.eye(k)[j]
-            f = [_loss_in_output_layer(net, x, y, theta + a + b)
-                 for a, b in ((e_i, e_j), (e_i, -e_j), (-e_i, e_j), (-e_i, -e_j))]  # fmt: skip
+            f = [
+                _loss_in_output_layer(net, x, y, theta + a + b)
+                for a, b in ((e_i, e_j), (e_i, -e_j), (-e_i, e_j), (-e_i, -e_j))
+            ]
             hess[i, j] = (f[0] - f[1] - f[2] + f[3]) / (4 * h * h)
     _loss_in_output_layer(net, x, y, theta)  # the weights back
     assert got == pytest.approx(np.linalg.eigvalsh(hess)[-1], rel=1e-5)
@@ -217,3 +222,20 @@ def test_grad_norm_is_the_norm_of_the_backward_pass_and_updates_nothing():
     assert beta == pytest.approx(np.linalg.norm((net.forward(X[:32]) - T[:32]).mean(0)), rel=1e-9)
     with pytest.raises(ValueError, match=r"kind must be one of .* \(got 'w'\)"):
         grad_norm(net, X, T, mse, kind="w")
+
+
+def test_forward_backward_turns_only_an_overflow_before_bn_into_an_infinite_loss():
+    """BN refuses non-finite statistics with NonFiniteError (a ValueError): that one step
+    is a diverged step (loss inf, no gradients); every other error still stops training."""
+    from bnlib._check import NonFiniteError
+    from bnlib.nn.train import forward_backward
+
+    net = mlp([2, 3, 1], seed=0)
+    huge = np.array([[1e308, 1e308], [-1e308, 1e308], [1e308, -1e308]])
+    with np.errstate(over="ignore", invalid="ignore"), pytest.raises(NonFiniteError):
+        net.forward(huge)
+    with np.errstate(over="ignore", invalid="ignore"):
+        assert forward_backward(net, huge, np.zeros((3, 1)), mse) == np.inf
+    assert net.layers[0].grad_weight is None  # no backward pass
+    with pytest.raises(ValueError, match="more than 1 value per channel"):
+        forward_backward(net, np.ones((1, 2)), np.zeros((1, 1)), mse)

@@ -1,18 +1,122 @@
-"""Dashboards without a browser: every slider of every registered dashboard
-redraws its figure, and the numbers shown follow the maths."""
+"""bnlib.notebook.widgets without a browser: a small dashboard of our own shows what the
+pattern does (the numbers shown follow the controls, every move redraws, snapshots and
+timings restore the state), and every registered dashboard redraws for every control."""
+
+import time
 
 import numpy as np
 import pytest
 
 import bnlib.notebook.figures  # noqa: F401  (registers every dashboard)
-from bnlib.notebook.viz import rendered_pixels
-from bnlib.notebook.widgets import CSS_CLASS, REGISTRY, Dashboard, _sweep, slider
+from bnlib.notebook.viz import new_figure, rendered_pixels
+from bnlib.notebook.widgets import (
+    CSS_CLASS,
+    REGISTRY,
+    Dashboard,
+    _sweep,
+    choice_slider,
+    log_slider,
+    register,
+    slider,
+)
 
 DASHBOARDS = sorted(REGISTRY)
+X = np.linspace(-1.0, 1.0, 11)
 
 
-def test_dashboards_are_registered():
-    assert "nb00.setup_check" in REGISTRY
+def line_dashboard(delay: float = 0.0) -> Dashboard:
+    """y = a x + b on a fixed grid; shows the mean and the spread of y, as dashboards do."""
+    fig, ax = new_figure(width=4, height=3)
+    (line,) = ax.plot(X, X)
+    ax.set(xlim=(-1, 1), ylim=(-12, 12))
+
+    def update(a, b, n):
+        time.sleep(delay)
+        y = a * X[:n] + b
+        line.set_data(X[:n], y)
+        return {"mean": float(y.mean()), "max": float(y.max()), "points": n}
+
+    a, b = slider("a", 1.0, -5.0, 5.0, 0.5), log_slider("b", 0.1, 0.01, 10.0)
+    return Dashboard("a line", fig, update, a=a, b=b, n=slider("n", 11, 2, 11, 1))
+
+
+def test_the_numbers_shown_follow_the_controls_and_so_does_the_figure():
+    dash = line_dashboard()
+    assert dash.shown == {"mean": pytest.approx(0.1), "max": pytest.approx(1.1), "points": 11}
+    before = rendered_pixels(dash.figure)
+    dash.controls["a"].value, dash.controls["b"].value = 3.0, 2.0
+    assert dash.values == {"a": 3.0, "b": pytest.approx(2.0), "n": 11}
+    assert dash.shown["mean"] == pytest.approx(2.0) and dash.shown["max"] == pytest.approx(5.0)
+    line = dash.figure.axes[0].lines[0]
+    np.testing.assert_allclose(line.get_ydata(), 3.0 * X + 2.0)
+    assert not np.array_equal(before, rendered_pixels(dash.figure))
+    dash.controls["n"].value = 4  # the first 4 points only
+    assert dash.shown["points"] == 4 and len(line.get_xdata()) == 4
+    assert dash.shown["mean"] == pytest.approx(3.0 * X[:4].mean() + 2.0)
+
+
+def test_snapshot_shows_the_asked_state_and_restores_the_controls():
+    dash = line_dashboard()
+    default = dash.snapshot().data
+    moved = dash.snapshot(a=-4.0).data
+    assert dash.values["a"] == 1.0 and dash.shown["max"] == pytest.approx(1.1)  # restored
+    assert moved != default and moved[:8] == b"\x89PNG\r\n\x1a\n"
+    assert dash.snapshot().data == default
+
+
+def test_time_updates_measures_each_control_and_restores_it():
+    slow = line_dashboard(delay=0.05)
+    start = dict(slow.values)
+    times = slow.time_updates(steps=3)
+    assert set(times) == {"a", "b", "n"}
+    assert all(50.0 <= t < 5000.0 for t in times.values())  # at least the 50 ms update
+    assert slow.values == start and slow.shown["max"] == pytest.approx(1.1)
+
+
+def test_the_widget_puts_the_dashboards_own_controls_above_the_canvas():
+    dash = line_dashboard()
+    controls, canvas = dash.widget.children
+    assert list(controls.children) == list(dash.controls.values())
+    assert canvas.figure is dash.figure
+    assert CSS_CLASS in dash.widget._dom_classes  # the browser tests find dashboards by it
+    assert dash.widget is dash.widget  # built once
+    bundle = dash._repr_mimebundle_()
+    assert bundle["text/plain"] == repr(dash) and "controls: a, b, n" in repr(dash)
+
+
+def test_register_keys_a_factory_by_module_and_name():
+    key = f"{__name__.rsplit('.', 1)[-1]}.line_dashboard"
+    try:
+        assert register(line_dashboard) is line_dashboard and REGISTRY[key] is line_dashboard
+    finally:
+        REGISTRY.pop(key, None)
+
+
+def test_sliders_hold_what_they_were_given():
+    ints, floats = slider("n", 3, 1, 10, 1), slider("γ", 1.0, 0.0, 2.0, 0.1, fmt=".1f")
+    assert (ints.value, ints.min, ints.max, ints.step) == (3, 1, 10, 1)
+    ints.value = 7
+    assert ints.value == 7 and isinstance(ints.value, int)
+    assert floats.readout_format == ".1f" and floats.value == 1.0
+    log = log_slider("lr", 0.1, 0.001, 10.0)
+    assert (log.min, log.max, log.value) == pytest.approx((-3.0, 1.0, 0.1))
+    choice = choice_slider("lr", [0.1, 1.0, 30.0], 1.0, label=lambda v: f"×{v:g}")
+    assert [name for name, _ in choice.options] == ["×0.1", "×1", "×30"] and choice.value == 1.0
+
+
+def test_sweep_spreads_over_the_range_and_avoids_the_current_value():
+    # -5 .. 5 in 5 gaps: the interior first, then the ends; never the current value 1
+    assert _sweep(slider("a", 1.0, -5.0, 5.0, 0.5), 4) == pytest.approx([-3.0, -1.0, 3.0, 5.0])
+    assert _sweep(slider("n", 3, 1, 10, 1), 3) == [6, 8, 10]  # 3.25, 5.5, 7.75, 10 rounded; not 3
+    logs = _sweep(log_slider("lr", 0.1, 0.001, 10.0), 3)  # powers of ten, 0.1 left out
+    assert logs == pytest.approx([0.01, 1.0, 10.0])
+    choice = choice_slider("lr", [0.1, 1.0, 30.0], 1.0)
+    assert sorted(_sweep(choice, 2)) == [0.1, 30.0]
+
+
+def test_dashboard_needs_a_control():
+    with pytest.raises(ValueError, match="at least one control"):
+        Dashboard("empty", new_figure()[0], lambda: None)
 
 
 @pytest.fixture(params=DASHBOARDS)
@@ -20,7 +124,7 @@ def dash(request) -> Dashboard:
     return REGISTRY[request.param]()
 
 
-def test_every_control_changes_the_figure(dash):
+def test_every_control_of_every_dashboard_changes_the_figure(dash):
     for name, control in dash.controls.items():
         before = rendered_pixels(dash.figure)
         control.value = _sweep(control, 1)[0]
@@ -28,19 +132,10 @@ def test_every_control_changes_the_figure(dash):
         assert not np.array_equal(before, after), f"moving {name} left the figure unchanged"
 
 
-def test_text_fallback_and_widget(dash):
-    assert repr(dash).startswith(f"Dashboard: {dash.title}")
-    bundle = dash._repr_mimebundle_()
-    assert bundle["text/plain"] == repr(dash)
-    assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert CSS_CLASS in dash.widget._dom_classes
-    assert type(dash.widget.children[-1]).__name__ == "Canvas"  # ipympl
-
-
-def test_update_latency_is_measured_per_control(dash):
-    times = dash.time_updates(steps=2)
-    assert set(times) == set(dash.controls)
-    assert all(t > 0 for t in times.values())
+def test_every_dashboard_names_its_controls_in_its_text_fallback(dash):
+    text = repr(dash)
+    assert text.startswith(f"Dashboard: {dash.title}")
+    assert all((c.description or n) in text for n, c in dash.controls.items())
 
 
 def test_setup_check_shows_mean_beta_and_std_gamma():
@@ -50,18 +145,6 @@ def test_setup_check_shows_mean_beta_and_std_gamma():
     assert dash.shown["mean"] == pytest.approx(-1.5, abs=1e-12)
     assert dash.shown["std"] == pytest.approx(2.5, rel=1e-12)
     assert "mean -1.50 and std 2.50" in dash.figure.axes[0].get_title()
-
-
-def test_dashboard_needs_a_control():
-    from bnlib.notebook.viz import new_figure
-
-    with pytest.raises(ValueError, match="at least one control"):
-        Dashboard("empty", new_figure()[0], lambda: None)
-
-
-def test_slider_kinds():
-    assert type(slider("n", 3, 1, 10, 1)).__name__ == "IntSlider"
-    assert type(slider("γ", 1.0, 0.0, 2.0, 0.1)).__name__ == "FloatSlider"
 
 
 @pytest.mark.parametrize(("sigma", "eps"), [(1.0, 1e-5), (0.003, 1e-5), (0.01, 1e-2), (5.0, 1.0)])

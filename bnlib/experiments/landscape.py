@@ -15,6 +15,9 @@ For a ``bnlib.nn.mlp.Net`` and one batch (x, t):
 Every probe restores the parameters and BN's running statistics exactly. ``descend`` runs
 full-batch gradient descent with both probes along the way, numpy's BLAS on one thread;
 ``descend_seeds`` runs several networks together (``many_at_once.side_by_side``), each on its own.
+A plain loss is computed as a ``Blockwise`` loss of one network, so each function has one body.
+About 280 lines, over CONTRIBUTING's ~250: the two probes, the descent that runs them and
+the restoring and per-network bookkeeping they share are one piece of work.
 """
 
 from __future__ import annotations
@@ -35,35 +38,26 @@ from bnlib.experiments.many_at_once.side_by_side import (
 )
 from bnlib.nn.losses import mse
 from bnlib.nn.mlp import Linear, Net
-from bnlib.nn.train import _step
+from bnlib.nn.train import forward_backward
 
 
-def loss_and_grad(net: Net, x, t, loss_fn) -> tuple[float, np.ndarray]:
-    """The loss on (x, t) and dl/dtheta for every parameter, flattened into one vector."""
-    losses, g = _losses_and_grad(net, x, t, _per_block(loss_fn))
-    return float(losses.sum()), g
+def loss_and_grad(net: Net, x, t, loss_fn) -> tuple[float | np.ndarray, np.ndarray]:
+    """The loss on (x, t) and dl/dtheta for every parameter, flattened into one vector.
 
-
-def _per_block(loss_fn):
-    """(pred, t) -> (the loss of each network (S,), dl/dpred); S = 1 for a plain loss."""
+    With a ``Blockwise`` loss (S networks side by side), each network's loss, (S,).
+    """
     if isinstance(loss_fn, Blockwise):
-        return loss_fn.per_block
-
-    def one(pred, t):
-        loss, grad = loss_fn(pred, t)
-        return np.array([loss]), grad
-
-    return one
-
-
-def _blocks(loss_fn) -> int:
-    return loss_fn.blocks if isinstance(loss_fn, Blockwise) else 1
-
-
-def _losses_and_grad(net: Net, x, t, per_block) -> tuple[np.ndarray, np.ndarray]:
-    losses, dout = per_block(net.forward(x), t)
+        loss, dout = loss_fn.per_block(net.forward(x), t)
+    else:
+        loss, dout = loss_fn(net.forward(x), t)
+        loss = float(loss)
     net.backward(dout)
-    return losses, np.concatenate([p.grad.ravel() for p in net.parameters()])
+    return loss, np.concatenate([p.grad.ravel() for p in net.parameters()])
+
+
+def _one_block(loss_fn, t):
+    """A plain loss as a ``Blockwise`` loss of one network, its targets t gaining axis 1."""
+    return Blockwise(loss_fn, 1), np.asarray(t)[:, None]
 
 
 def _norms(v: np.ndarray, block: np.ndarray, blocks: int) -> np.ndarray:
@@ -77,8 +71,8 @@ class _Restore:
     def __init__(self, net: Net):
         self.params = net.parameters()
         self.values = [p.value.copy() for p in self.params]
-        self.stats = [(bn, bn.running_mean, bn.running_var, bn.num_batches_tracked)
-                      for bn in net.bn_layers]  # fmt: skip
+        stats = ("running_mean", "running_var", "num_batches_tracked")
+        self.stats = [(bn, *(getattr(bn, a) for a in stats)) for bn in net.bn_layers]
 
     def __enter__(self):
         return self
@@ -112,8 +106,8 @@ class Probe(NamedTuple):
 
 def _probe_steps(etas, distances) -> tuple[np.ndarray, bool]:
     if (etas is None) == (distances is None):
-        raise ValueError(f"give etas or distances, one of them (got etas={etas!r} and "
-                         f"distances={distances!r})")  # fmt: skip
+        got = f"got etas={etas!r} and distances={distances!r}"
+        raise ValueError(f"give etas or distances, one of them ({got})")
     name, steps = ("etas", etas) if distances is None else ("distances", distances)
     steps = np.asarray(steps, dtype=np.float64)
     if steps.ndim != 1 or not steps.size or np.any(~(steps > 0)):
@@ -124,24 +118,23 @@ def _probe_steps(etas, distances) -> tuple[np.ndarray, bool]:
 def along_gradient(net: Net, x, t, loss_fn, etas=None, *, distances=None) -> Probe:
     """The loss and gradient at theta - eta g for each eta in ``etas`` (K,), or at
     theta - d g / ||g|| for each distance d in ``distances`` (K,): the same distances
-    whatever the gradient's size. With a ``Blockwise`` loss, each network on its own."""
-    probe = _along(net, x, t, loss_fn, etas, distances)
-    return _one(probe) if _blocks(loss_fn) == 1 else probe
-
-
-def _along(net: Net, x, t, loss_fn, etas, distances) -> Probe:
+    whatever the gradient's size. With a ``Blockwise`` loss, each network on its own
+    (every entry with a last axis S)."""
+    if not isinstance(loss_fn, Blockwise):
+        blockwise, t1 = _one_block(loss_fn, t)
+        return _one(along_gradient(net, x, t1, blockwise, etas, distances=distances))
     steps, by_distance = _probe_steps(etas, distances)
-    per_block, blocks = _per_block(loss_fn), _blocks(loss_fn)
+    blocks = loss_fn.blocks
     block = block_of(net, blocks)
     tiny = np.finfo(float).tiny
     with _Restore(net) as r:
-        loss, g = _losses_and_grad(net, x, t, per_block)
+        loss, g = loss_and_grad(net, x, t, loss_fn)
         gn = _norms(g, block, blocks)  # (S,)
         direction = g / np.maximum(gn, tiny)[block] if by_distance else g
         losses, change = [], []
         for step in steps:
             r.move(-step * direction)
-            loss_step, g_step = _losses_and_grad(net, x, t, per_block)
+            loss_step, g_step = loss_and_grad(net, x, t, loss_fn)
             losses.append(loss_step)
             change.append(_norms(g_step - g, block, blocks))
     dist = steps[:, None] * (np.ones(blocks) if by_distance else gn)  # (K, S): ||theta' - theta||
@@ -152,8 +145,8 @@ def _along(net: Net, x, t, loss_fn, etas, distances) -> Probe:
 
 def _one(result, s: int = 0):
     """Network s's part of a result whose entries have a last axis S (steps: shared)."""
-    return type(result)(*(v[..., s] if np.ndim(v) and name != "steps" else v
-                          for name, v in zip(result._fields, result, strict=True)))  # fmt: skip
+    fields = zip(result._fields, result, strict=True)
+    return type(result)(*(v[..., s] if np.ndim(v) and k != "steps" else v for k, v in fields))
 
 
 class GradientShift(NamedTuple):
@@ -171,22 +164,21 @@ def gradient_shift(net: Net, x, t, loss_fn, lr: float, layer: int) -> GradientSh
     Only parameters of layers before it move (weights, biases, gamma, beta). With a
     ``Blockwise`` loss, each network's (S,).
     """
-    shift = _shift(net, x, t, loss_fn, lr, layer)
-    return GradientShift(*(float(v[0]) for v in shift)) if _blocks(loss_fn) == 1 else shift
-
-
-def _shift(net: Net, x, t, loss_fn, lr: float, layer: int) -> GradientShift:
-    linears = [i for i, layer_ in enumerate(net.layers) if isinstance(layer_, Linear | BlockLinear)]
+    if not isinstance(loss_fn, Blockwise):
+        blockwise, t1 = _one_block(loss_fn, t)
+        shift = gradient_shift(net, x, t1, blockwise, lr, layer)
+        return GradientShift(*(float(v[0]) for v in shift))
+    linears = [i for i, m in enumerate(net.layers) if isinstance(m, Linear | BlockLinear)]
     if not -len(linears) <= layer < len(linears):
         raise ValueError(f"layer must index one of the {len(linears)} Linear layers (got {layer})")
-    target, per_block, blocks = net.layers[linears[layer]], _per_block(loss_fn), _blocks(loss_fn)
+    target, blocks = net.layers[linears[layer]], loss_fn.blocks
+    earlier = {id(m) for m in net.layers[: linears[layer]]}  # the layers before the target
     with _Restore(net) as r:
-        _, g = _losses_and_grad(net, x, t, per_block)
+        _, g = loss_and_grad(net, x, t, loss_fn)
         G = target.grad_weight.reshape(blocks, -1).copy()
-        before = np.concatenate([np.full(p.value.size, int(p.name.split(".")[0]) < linears[layer])
-                                 for p in r.params])  # fmt: skip
-        r.move(-lr * g * before)
-        _losses_and_grad(net, x, t, per_block)
+        moves = [np.full(p.value.size, id(p.layer) in earlier) for p in r.params]
+        r.move(-lr * g * np.concatenate(moves))
+        loss_and_grad(net, x, t, loss_fn)
         G2 = target.grad_weight.reshape(blocks, -1).copy()
     d, n1, n2 = (np.linalg.norm(v, axis=1) for v in (G - G2, G, G2))
     return GradientShift(d, d / n1, np.sum(G * G2, axis=1) / (n1 * n2))
@@ -226,25 +218,56 @@ def edge_step(d: Descent, lr: float, level: float = 1.5):
     return int(d.steps[1 + near[0]]) if near.size else None
 
 
-def _descend(net, x, t, loss_fn, *, lr, steps, every, etas, distances, ics_layer, blowup=1e3):
-    """``descend`` for one network or several side by side: every entry with a last axis S."""
+@one_blas_thread
+def descend(net, x, t, *, lr, steps, every, etas=None, distances=None, ics_layer=12) -> Descent:
+    """Gradient descent on all of (x, t) with ``mse``, probing ``along_gradient`` at the step
+    sizes ``etas`` (default: 0.5, 1, 2, 4 and 8 times lr) or at the same ``distances`` for
+    every network, and ``gradient_shift`` of Linear layer ``ics_layer`` (None: skipped).
+    ``steps=0``: one probe at the current parameters, no training."""
+    loss_fn, t1 = _one_block(mse, t)
+    probes = dict(etas=etas, distances=distances, ics_layer=ics_layer)
+    return _one(_descent(net, x, t1, loss_fn, lr=lr, steps=steps, every=every, **probes))
+
+
+@one_blas_thread
+def descend_seeds(nets, xs, ts, *, lr, steps, every, etas=None, distances=None, ics_layer=12):
+    """``descend`` for several networks of one shape (network s on (xs[s], ts[s])), run side
+    by side as one wide network (``many_at_once.side_by_side``): faster, and each network's
+    numbers are its own. The networks are trained in place. Training stops for all of them
+    when one diverges. Returns one ``Descent`` per network."""
+    nets = list(nets)
+    wide, blocks = side_by_side(nets), len(nets)
+    x, t = inputs(xs), np.stack(list(ts), axis=1)  # (N, S * in), (N, S, out)
+    probes = dict(etas=etas, distances=distances, ics_layer=ics_layer)
+    d = _descent(wide, x, t, Blockwise(mse, blocks), lr=lr, steps=steps, every=every, **probes)
+    copy_back(wide, nets)
+    return [_one(d, s) for s in range(blocks)]
+
+
+def _descent(
+    net, x, t, loss_fn: Blockwise, *, lr, steps, every, etas, distances, ics_layer, blowup=1e3
+) -> Descent:
+    """What ``descend`` and ``descend_seeds`` share: gradient descent on S networks side by
+    side (one for ``descend``), every entry of the result with a last axis S."""
     if distances is None and etas is None:
         etas = lr * np.array([0.5, 1, 2, 4, 8])
-    per_block, blocks = _per_block(loss_fn), _blocks(loss_fn)
+    blocks = loss_fn.blocks
     params, rows, ics, losses, diverged = net.parameters(), [], [], [], False
     net.train()
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported, not warned
         for k in range(steps // every + 1):
-            p = _along(net, x, t, loss_fn, etas, distances)
-            no_shift = np.full((3, blocks), np.nan)
-            ics.append(no_shift if ics_layer is None else _shift(net, x, t, loss_fn, lr, ics_layer))
+            p = along_gradient(net, x, t, loss_fn, etas, distances=distances)
+            if ics_layer is None:
+                ics.append(np.full((3, blocks), np.nan))
+            else:
+                ics.append(gradient_shift(net, x, t, loss_fn, lr, ics_layer))
             at = np.vstack([p.loss, p.losses])  # (K + 1, S)
-            rows.append((np.ptp(at, axis=0), p.grad_change.max(axis=0),
-                         p.smoothness.max(axis=0), p.grad_norm))  # fmt: skip
+            most = [p.grad_change.max(axis=0), p.smoothness.max(axis=0)]
+            rows.append((np.ptp(at, axis=0), *most, p.grad_norm))
             if k == steps // every or not np.all(np.isfinite(p.loss)):
                 break
             for _ in range(every):  # full-batch gradient descent
-                step_losses = _step(net, x, t, per_block)
+                step_losses = forward_backward(net, x, t, loss_fn.per_block)
                 losses.append(np.broadcast_to(step_losses, (blocks,)))
                 if not np.all(np.isfinite(step_losses)) or np.any(step_losses > blowup * losses[0]):
                     diverged = True
@@ -255,37 +278,5 @@ def _descend(net, x, t, loss_fn, *, lr, steps, every, etas, distances, ics_layer
                 break
     rows = np.array(rows)  # (P, 4, S)
     loss = np.array(losses).reshape(-1, blocks)
-    return Descent(np.arange(len(rows)) * every, loss, *rows.transpose(1, 0, 2), np.array(ics),
-                   diverged)  # fmt: skip
-
-
-@one_blas_thread
-def descend(
-    net, x, t, *, lr: float, steps: int, every: int, etas=None, distances=None,
-    ics_layer: int | None = 12,
-) -> Descent:  # fmt: skip
-    """Gradient descent on all of (x, t) with ``mse``, probing ``along_gradient`` at the step
-    sizes ``etas`` (default: 0.5, 1, 2, 4 and 8 times lr) or at the same ``distances`` for
-    every network, and ``gradient_shift`` of Linear layer ``ics_layer`` (None: skipped).
-    ``steps=0``: one probe at the current parameters, no training."""
-    d = _descend(net, x, t, mse, lr=lr, steps=steps, every=every, etas=etas,
-                 distances=distances, ics_layer=ics_layer)  # fmt: skip
-    return _one(d)
-
-
-@one_blas_thread
-def descend_seeds(
-    nets, xs, ts, *, lr: float, steps: int, every: int, etas=None, distances=None,
-    ics_layer: int | None = 12,
-) -> list[Descent]:  # fmt: skip
-    """``descend`` for several networks of one shape (network s on (xs[s], ts[s])), run side
-    by side as one wide network (``many_at_once.side_by_side``): faster, and each network's numbers
-    are its own. The networks are trained in place. Training stops for all of them when one
-    diverges."""
-    nets = list(nets)
-    wide, blocks = side_by_side(nets), len(nets)
-    x, t = inputs(xs), np.stack(list(ts), axis=1)  # (N, S * in), (N, S, out)
-    d = _descend(wide, x, t, Blockwise(mse, blocks), lr=lr, steps=steps, every=every, etas=etas,
-                 distances=distances, ics_layer=ics_layer)  # fmt: skip
-    copy_back(wide, nets)
-    return [_one(d, s) for s in range(blocks)]
+    steps_at = np.arange(len(rows)) * every
+    return Descent(steps_at, loss, *rows.transpose(1, 0, 2), np.array(ics), diverged)

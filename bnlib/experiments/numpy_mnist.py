@@ -29,7 +29,7 @@ def eval_accuracy(net, data: MNIST) -> float:
     return acc
 
 
-class Run(NamedTuple):
+class ProbedRun(NamedTuple):
     """P probes, every ``every`` steps from 0: accuracy (P,); z, a ``Summary`` (P, 1, C, ...)
     of hidden layer ``layer``'s activation input on a fixed batch in training mode (noise
     included); ics (P, 3), ``gradient_shift`` (change, relative, cosine) or NaN; loss (T,)."""
@@ -43,9 +43,18 @@ class Run(NamedTuple):
 
 @one_blas_thread
 def probed_run(
-    net, data: MNIST, *, lr: float, steps: int, every: int, batch_size: int = 60,
-    layer: int = -1, ics_layer: int | None = None, n_probe: int = 500, seed: int = 0,
-) -> Run:  # fmt: skip
+    net,
+    data: MNIST,
+    *,
+    lr: float,
+    steps: int,
+    every: int,
+    batch_size: int = 60,
+    layer: int = -1,
+    ics_layer: int | None = None,
+    n_probe: int = 500,
+    seed: int = 0,
+) -> ProbedRun:
     """Train ``net`` with ``sgd`` and cross-entropy, probing it every ``every`` steps.
 
     The probe batch is the first ``n_probe`` training images. ``ics_layer``: the
@@ -60,16 +69,28 @@ def probed_run(
     for k in range(steps // every + 1):
         accs.append(eval_accuracy(net, data))
         zs.append(net.pre_activations(xp)[layer])
-        shift = (gradient_shift(net, xp, yp, cross_entropy, lr, ics_layer)
-                 if ics_layer is not None else (np.nan,) * 3)  # fmt: skip
+        shift = (
+            gradient_shift(net, xp, yp, cross_entropy, lr, ics_layer)
+            if ics_layer is not None
+            else (np.nan,) * 3
+        )
         ics.append(tuple(shift))
         if k < steps // every:
-            r = sgd(net, data.x_train, data.y_train, cross_entropy, lr=lr, steps=every,
-                    batch_size=batch_size, seed=seed + k)  # fmt: skip
+            r = sgd(
+                net,
+                data.x_train,
+                data.y_train,
+                cross_entropy,
+                lr=lr,
+                steps=every,
+                batch_size=batch_size,
+                seed=seed + k,
+            )
             losses.append(r.loss)
     z = summarize(np.stack(zs)[:, None])  # (P, 1, N, C) -> Summary (P, 1, C, ...)
-    return Run(np.arange(len(accs)) * every, np.array(accs), z, np.array(ics),
-               np.concatenate(losses))  # fmt: skip
+    return ProbedRun(
+        np.arange(len(accs)) * every, np.array(accs), z, np.array(ics), np.concatenate(losses)
+    )
 
 
 class Sweep(NamedTuple):
@@ -96,10 +117,16 @@ def _block_accuracy(wide, x, y, blocks: int, batch_size: int | None = None) -> n
 
 @one_blas_thread
 def batch_size_sweep(
-    data: MNIST, *, norms=("batch", "layer", "group", None), batch_sizes=(2, 4, 8, 16, 64),
-    examples: int = 6000, lr_per_64: float = 0.5, sizes=(784, 100, 100, 100, 10),
-    activation: str = "relu", seeds=(0,),
-) -> Sweep:  # fmt: skip
+    data: MNIST,
+    *,
+    norms=("batch", "layer", "group", None),
+    batch_sizes=(2, 4, 8, 16, 64),
+    examples: int = 6000,
+    lr_per_64: float = 0.5,
+    sizes=(784, 100, 100, 100, 10),
+    activation: str = "relu",
+    seeds=(0,),
+) -> Sweep:
     """Train one network per (norm, batch size m, seed) on ``examples`` training images.
 
     Learning rate lr_per_64 * m / 64 (linear scaling: the same step per example
@@ -115,16 +142,26 @@ def batch_size_sweep(
     eval_acc, train_acc, loss = np.full(shape, np.nan), np.full(shape, np.nan), np.zeros(shape[:2])
     for i, norm in enumerate(norms):
         for j, m in enumerate(batch_sizes):
-            nets = [mlp(sizes, activation=activation, norm=norm, gain=gain, seed=seed,
-                        dtype=np.float32) for seed in seeds]  # fmt: skip
+            nets = [
+                mlp(sizes, activation=activation, norm=norm, gain=gain, seed=seed, dtype=np.float32)
+                for seed in seeds
+            ]
             wide = side_by_side(nets)
-            r = sgd(wide, x_train, y_train, Blockwise(cross_entropy, blocks),
-                    lr=lr_per_64 * m / 64, steps=examples // m, batch_size=m)  # fmt: skip
+            r = sgd(
+                wide,
+                x_train,
+                y_train,
+                Blockwise(cross_entropy, blocks),
+                lr=lr_per_64 * m / 64,
+                steps=examples // m,
+                batch_size=m,
+            )
             loss[i, j] = r.loss[-max(1, r.steps // 10) :].mean() / blocks
             if wide.bn_layers:
                 wide.set_population_stats(x_train)
             eval_acc[i, j] = _block_accuracy(wide.eval(), data.x_test, data.y_test, blocks)
             if norm == "batch":
                 train_acc[i, j] = _block_accuracy(wide.train(), data.x_test, data.y_test, blocks, m)
-    return Sweep(tuple(norms), tuple(batch_sizes), tuple(seeds), examples, eval_acc, train_acc,
-                 loss)  # fmt: skip
+    return Sweep(
+        tuple(norms), tuple(batch_sizes), tuple(seeds), examples, eval_acc, train_acc, loss
+    )

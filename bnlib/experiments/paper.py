@@ -48,8 +48,9 @@ def rounding_range(base: float, other: float, unit: float) -> tuple[float, float
     ``unit``: each stands for anything within half a unit of it."""
     half = 0.5 * unit
     if not (unit > 0 and other - half > 0):
-        raise ValueError(f"expected unit > 0 and counts above half a unit (got {base}, {other}, "
-                         f"unit {unit})")  # fmt: skip
+        raise ValueError(
+            f"expected unit > 0 and counts above half a unit (got {base}, {other}, unit {unit})"
+        )
     # smallest: the smallest numerator over the largest denominator; largest: the reverse
     return (base - half) / (other + half), (base + half) / (other - half)
 
@@ -108,7 +109,7 @@ def percentile_bands(runs, layer: int) -> tuple[np.ndarray, list[Band]]:
     return steps, [band(p[:, :, k]) for k in range(p.shape[-1])]
 
 
-def gap(run) -> np.ndarray:
+def generalization_gap(run) -> np.ndarray:
     """Accuracy on training images minus test accuracy at each probe, (P,)."""
     return np.asarray(run.train_set_acc) - np.asarray(run.test_acc)
 
@@ -117,8 +118,9 @@ def paired_differences(without, with_bn, field: str = "test_acc", probe: int = -
     """Seed by seed, with BN minus without, of ``field`` at one probe: a paired comparison
     (each seed's two networks share init weights and mini-batches), shape (S,)."""
     if len(without) != len(with_bn):
-        raise ValueError(f"expected as many runs with BN as without (got {len(with_bn)} and "
-                         f"{len(without)})")  # fmt: skip
+        raise ValueError(
+            f"expected as many runs with BN as without (got {len(with_bn)} and {len(without)})"
+        )
     a = np.array([getattr(r, field)[probe] for r in without], dtype=float)
     b = np.array([getattr(r, field)[probe] for r in with_bn], dtype=float)
     return b - a
@@ -129,8 +131,10 @@ def movement(run, layer: int, start: int, stop: int) -> np.ndarray:
     move within the probed steps ``start`` to ``stop``: the largest |p(t) - p(start)|, (3,)."""
     steps = np.asarray(run.steps)
     if start not in steps or stop not in steps or stop <= start:
-        raise ValueError(f"expected probed steps start < stop (got {start} and {stop}; "
-                         f"probed: {steps.min()}..{steps.max()})")  # fmt: skip
+        raise ValueError(
+            f"expected probed steps start < stop (got {start} and {stop}; "
+            f"probed: {steps.min()}..{steps.max()})"
+        )
     p = typical_percentiles(run, layer)[(steps >= start) & (steps <= stop)]  # (P_window, 3)
     return np.abs(p - p[0]).max(axis=0)
 
@@ -199,5 +203,10 @@ def paired_gaps(without, with_bn, fit: float) -> np.ndarray:
     out = []
     for a, b in zip(without, with_bn, strict=True):
         fits = [at_fit(r, fit) for r in (a, b)]
-        out.append([[gap(a)[-1], gap(b)[-1]], [np.nan if m is None else m.gap for m in fits]])
+        out.append(
+            [
+                [generalization_gap(a)[-1], generalization_gap(b)[-1]],
+                [np.nan if m is None else m.gap for m in fits],
+            ]
+        )
     return np.array(out, dtype=float)

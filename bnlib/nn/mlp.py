@@ -15,6 +15,7 @@ import numpy as np
 
 from bnlib.layers import BatchNorm1d
 from bnlib.nn import activations
+from bnlib.nn.precise import precise_bn
 from bnlib.norm_layers import GroupNorm, LayerNorm
 from bnlib.portable import disturbed
 
@@ -147,22 +148,30 @@ class Net:
     def set_population_stats(self, x) -> None:
         """Alg. 2: every BN layer's running statistics from all of ``x`` as one batch.
 
-        E[x] = mean, Var[x] = m/(m-1) * biased variance over ``x``; weights untouched.
+        E[x] = mean, Var[x] = m/(m-1) * biased variance over ``x`` (``precise.precise_bn``
+        with the "algorithm2" estimator, layer by layer); weights, modes and momenta untouched.
         """
-        saved = [(bn, bn.momentum, bn.training) for bn in self.bn_layers]
-        for bn, _, _ in saved:
-            bn.momentum, bn.num_batches_tracked = None, 0
         for layer in self.layers:
-            x = layer.train(True).forward(x) if isinstance(layer, BatchNorm1d) else layer.forward(x)
-        for bn, momentum, training in saved:
-            bn.momentum = momentum
-            bn.train(training)
+            if isinstance(layer, BatchNorm1d):
+                training = layer.training
+                y = layer.train(True).forward(x)  # what the next layer sees in training
+                precise_bn(layer, [x], estimator="algorithm2")
+                layer.train(training)
+                x = y
+            else:
+                x = layer.forward(x)
 
 
 def mlp(
-    sizes, *, activation="sigmoid", batch_norm: bool | None = None, norm="batch",
-    num_groups: int = 10, gain=1.0, seed=0, dtype=np.float64,
-) -> Net:  # fmt: skip
+    sizes,
+    *,
+    activation="sigmoid",
+    norm="batch",
+    num_groups: int = 10,
+    gain=1.0,
+    seed=0,
+    dtype=np.float64,
+) -> Net:
     """Linear -> norm -> g for each hidden layer, then a Linear output (logits).
 
     ``sizes`` = [n_in, hidden..., n_out]. ``norm``: "batch" (BatchNorm1d),
@@ -170,22 +179,18 @@ def mlp(
     (any callable) that makes a norm layer from its number of features, ``norm(C)``,
     with bnlib's layer interface (``forward``, ``backward``, ``train``, ``weight``,
     ``bias``, ``grad_weight``, ``grad_bias``): e.g. a learner's own BatchNorm1d.
-    ``batch_norm`` (older callers): True means norm="batch", False norm=None.
     A Linear followed by a norm has no bias (the mean subtraction would cancel
     it; beta plays its part).
     """
     if len(sizes) < 2 or any(int(s) != s or s < 1 for s in sizes):
         raise ValueError(f"sizes must be >= 2 positive integers [n_in, ..., n_out] (got {sizes!r})")
-    if batch_norm is not None:
-        if norm != "batch":
-            raise ValueError(f"give norm or batch_norm, not both (got norm={norm!r} and "
-                             f"batch_norm={batch_norm!r})")  # fmt: skip
-        norm = "batch" if batch_norm else None
     if not callable(norm) and norm not in NORMS:
         raise ValueError(f"norm must be one of {NORMS} (got {norm!r}) or a class")
-    make = {"batch": lambda c: BatchNorm1d(c, dtype=dtype),
-            "layer": lambda c: LayerNorm(c, dtype=dtype),
-            "group": lambda c: GroupNorm(num_groups, c, dtype=dtype)}.get(norm)  # fmt: skip
+    make = {
+        "batch": lambda c: BatchNorm1d(c, dtype=dtype),
+        "layer": lambda c: LayerNorm(c, dtype=dtype),
+        "group": lambda c: GroupNorm(num_groups, c, dtype=dtype),
+    }.get(norm)
     make = norm if callable(norm) else make
     rng = np.random.default_rng(seed)
     layers = []

@@ -2,8 +2,11 @@
 
 During training the running averages chase statistics that move with the
 weights. Once the weights are frozen, one pass over the training set gives
-the statistics Algorithm 2 asks for. ``precise_bn`` does it for a numpy layer
-of ``bnlib.layers``; ``bnlib.experiments.torch_nets.precise_bn`` for a torch model.
+the statistics Algorithm 2 asks for. ``algorithm2`` is bnlib's one Algorithm 2 over
+mini-batches (built on ``bnlib.inference.population_stats``); ``precise_bn`` applies it
+to a numpy layer of ``bnlib.layers``, ``bnlib.nn.mlp.Net.set_population_stats`` to every
+BN layer of a numpy network, ``bnlib.experiments.torch_nets.precise_bn_torch`` to a torch
+model.
 """
 
 from __future__ import annotations
@@ -28,19 +31,26 @@ def batch_stats(batches: Iterable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """
     m, mu, var = [], [], []
     for x in batches:
-        x = _check.float_array(x, "batch").astype(np.float64)
-        _check.layout(x)
-        if mu and x.shape[1] != mu[0].shape[0]:
+        size, mean, v = one_batch_stats(x)
+        if mu and len(mean) != len(mu[0]):
             raise ValueError(
                 f"every batch must have {mu[0].shape[0]} channels in axis 1 "
-                f"(got a batch of shape {x.shape})"
+                f"(got a batch of shape {np.shape(x)})"
             )
-        m.append(x.size // x.shape[1])
-        mu.append(F.batch_mean(x))
-        var.append(F.batch_var(x, mu[-1]))
+        m.append(size)
+        mu.append(mean)
+        var.append(v)
     if not m:
         raise ValueError("expected at least one batch (got none)")
     return np.array(m), np.array(mu), np.array(var)
+
+
+def one_batch_stats(x) -> tuple[int, np.ndarray, np.ndarray]:
+    """One batch's m, mu_B and biased sigma^2_B (C,), in float64; x (n, C, *)."""
+    x = _check.float_array(x, "batch").astype(np.float64)
+    _check.layout(x)
+    mu = F.batch_mean(x)
+    return x.size // x.shape[1], mu, F.batch_var(x, mu)
 
 
 def pooled_stats(batches: Iterable) -> tuple[np.ndarray, np.ndarray]:
@@ -61,12 +71,18 @@ def pooled_stats(batches: Iterable) -> tuple[np.ndarray, np.ndarray]:
 
 
 def algorithm2_stats(batches: Iterable) -> tuple[np.ndarray, np.ndarray]:
-    """Alg. 2 over ``batches``: E_B[mu_B] and the mean of m_i/(m_i - 1) sigma^2_i.
+    """``algorithm2`` over ``batches`` of (n_i, C, *) arrays. Returns (mean, var), each (C,)."""
+    return algorithm2(*batch_stats(batches))
+
+
+def algorithm2(m, mu, var) -> tuple[np.ndarray, np.ndarray]:
+    """Alg. 2, line 10, from B batches' sizes m (B,), means mu and biased variances var (B, C):
+    E[x] = E_B[mu_B] and Var[x] = the mean of m_i/(m_i - 1) sigma^2_i.
 
     With equal batch sizes this is ``inference.population_stats``; with unequal
     ones every batch counts once, as in torch with momentum=None.
     """
-    m, mu, var = batch_stats(batches)
+    m, mu, var = np.asarray(m), np.asarray(mu), np.asarray(var)
     if (m == m[0]).all():
         return population_stats(mu, var, int(m[0]))
     var_u = [unbiased_var(v, int(k)) for k, v in zip(m, var, strict=True)]
@@ -79,7 +95,7 @@ def precise_bn(layer: _BatchNorm, batches: Iterable, *, estimator: str = "pooled
     Args: layer: a ``bnlib.layers`` BatchNorm1d/2d that tracks running stats;
     batches: the layer's inputs, (n_i, C, *) each, run after training;
     estimator: "pooled" (the whole set's mean and unbiased variance) or
-    "algorithm2" (the paper's average of batch statistics, as torch_nets.precise_bn).
+    "algorithm2" (the paper's average of batch statistics, as torch_nets.precise_bn_torch).
     Weights, mode and momentum are untouched. Returns the number of batches.
     """
     if not isinstance(layer, _BatchNorm):

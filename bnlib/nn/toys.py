@@ -122,7 +122,7 @@ def grid(x, steps: int = 150, margin: float = 0.3) -> tuple[np.ndarray, np.ndarr
     return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
 
 
-def accuracy(logits, labels) -> float:
+def binary_accuracy(logits, labels) -> float:
     """Fraction of examples where logit > 0 agrees with label 1."""
     return float(np.mean((np.ravel(logits) > 0) == (np.ravel(labels) > 0.5)))
 

@@ -69,8 +69,9 @@ def _check_args(x, t, lr, steps, batch_size, freeze):
     return x, np.asarray(t)
 
 
-def _step(net, xb, tb, loss_fn):
-    """Forward and backward on one batch; inf when activations overflowed (BN refuses them).
+def forward_backward(net, xb, tb, loss_fn):
+    """Forward and backward on one batch (the gradients land in the layers); the loss, inf
+    when activations overflowed upstream of a BN layer (BN refuses them: NonFiniteError).
 
     The loss is what ``loss_fn`` returns: a number, or one per network side by side.
     """
@@ -79,16 +80,23 @@ def _step(net, xb, tb, loss_fn):
         if np.all(np.isfinite(loss)):
             net.backward(dout)
         return loss
-    except ValueError as e:  # "expected finite ...": overflow upstream of a BN layer
-        if "finite" not in str(e):
-            raise
+    except _check.NonFiniteError:  # overflow upstream of a BN layer, forward or backward
         return np.inf
 
 
 def sgd(
-    net, x, t, loss_fn: Callable, *, lr: float, steps: int, batch_size: int = 64,
-    seed: int = 0, freeze=(), blowup: float = 1e3,
-) -> TrainResult:  # fmt: skip
+    net,
+    x,
+    t,
+    loss_fn: Callable,
+    *,
+    lr: float,
+    steps: int,
+    batch_size: int = 64,
+    seed: int = 0,
+    freeze=(),
+    blowup: float = 1e3,
+) -> TrainResult:
     """Plain SGD, p <- p - lr * dl/dp, for every parameter whose kind is not in ``freeze``.
 
     Args: net (``bnlib.nn.mlp.Net``, trained in place); x (N, D), t (N, K) or (N,);
@@ -107,7 +115,7 @@ def sgd(
     rng = np.random.default_rng(seed)
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is checked, not warned about
         for k, idx in enumerate(batches(len(x), batch_size, steps, rng)):
-            loss = _step(net, x[idx], t[idx], loss_fn)
+            loss = forward_backward(net, x[idx], t[idx], loss_fn)
             losses.append(loss)
             if not np.isfinite(loss) or loss > blowup * losses[0]:
                 what = "overflowed" if not np.isfinite(loss) else f"reached {loss:.3g}"
@@ -122,9 +130,13 @@ def sgd(
                 g.append(bn.weight.copy())
                 b.append(bn.bias.copy())
     return TrainResult(
-        loss=np.array(losses), gamma=[np.array(g) for g in gammas],
-        beta=[np.array(b) for b in betas], lr=float(lr), diverged=bool(message), message=message,
-    )  # fmt: skip
+        loss=np.array(losses),
+        gamma=[np.array(g) for g in gammas],
+        beta=[np.array(b) for b in betas],
+        lr=float(lr),
+        diverged=bool(message),
+        message=message,
+    )
 
 
 def evaluate(net, x, t, loss_fn: Callable) -> float:
@@ -149,22 +161,41 @@ def grad_norm(net, x, t, loss_fn: Callable, kind: str = "weight") -> float:
 
 
 def fit_classifier(
-    x, labels, sizes, *, activation: str = "sigmoid", freeze=(), lr: float = 2.0,
-    steps: int = 3000, batch_size: int = 64, seed: int = 0, batch_norm: bool = True,
+    x,
+    labels,
+    sizes,
+    *,
+    activation: str = "sigmoid",
+    freeze=(),
+    lr: float = 2.0,
+    steps: int = 3000,
+    batch_size: int = 64,
+    seed: int = 0,
+    norm: str | None = "batch",
     gamma: float = 1.0,
-):  # fmt: skip
+):
     """Train ``mlp.mlp(sizes)`` on 0/1 labels with cross-entropy, then fix its BN statistics.
 
-    ``gamma``: the initial gamma of every BN layer (it stays there with "gamma" in freeze).
+    ``norm``: as in ``mlp`` ("batch", "layer", "group" or None). ``gamma``: the initial gamma
+    of every BN layer (it stays there with "gamma" in freeze).
     Returns (net in eval mode with population statistics from x, accuracy on x, TrainResult).
     """
     if not (np.isscalar(gamma) and np.isfinite(gamma) and gamma > 0):
         raise ValueError(f"gamma must be a finite number > 0 (got {gamma!r})")
-    net = mlp(sizes, activation=activation, batch_norm=batch_norm, seed=seed)
+    net = mlp(sizes, activation=activation, norm=norm, seed=seed)
     for bn in net.bn_layers:
         bn.weight[...] = gamma
-    result = sgd(net, x, labels, bce_with_logits, lr=lr, steps=steps, batch_size=batch_size,
-                 seed=seed, freeze=freeze)  # fmt: skip
+    result = sgd(
+        net,
+        x,
+        labels,
+        bce_with_logits,
+        lr=lr,
+        steps=steps,
+        batch_size=batch_size,
+        seed=seed,
+        freeze=freeze,
+    )
     net.set_population_stats(x)
     net.eval()
     return net, float(np.mean((net(x)[:, 0] > 0) == (np.ravel(labels) > 0.5))), result

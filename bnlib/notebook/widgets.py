@@ -39,19 +39,32 @@ def slider(description: str, value: float, lo: float, hi: float, step: float, fm
     cls = W.IntSlider if ints else W.FloatSlider
     kw = {} if ints else {"readout_format": fmt}
     return cls(
-        value=value, min=lo, max=hi, step=step, description=description,
-        continuous_update=True, style={"description_width": "initial"},
-        layout=W.Layout(width="340px"), **kw,
-    )  # fmt: skip
+        value=value,
+        min=lo,
+        max=hi,
+        step=step,
+        description=description,
+        continuous_update=True,
+        style={"description_width": "initial"},
+        layout=W.Layout(width="340px"),
+        **kw,
+    )
 
 
 def log_slider(description: str, value: float, lo: float, hi: float, fmt: str = ".3g"):
     """A slider over powers of ten (learning rates, eps): lo and hi are the values."""
     return W.FloatLogSlider(
-        value=value, base=10, min=np.log10(lo), max=np.log10(hi), step=0.1,
-        description=description, readout_format=fmt, continuous_update=True,
-        style={"description_width": "initial"}, layout=W.Layout(width="340px"),
-    )  # fmt: skip
+        value=value,
+        base=10,
+        min=np.log10(lo),
+        max=np.log10(hi),
+        step=0.1,
+        description=description,
+        readout_format=fmt,
+        continuous_update=True,
+        style={"description_width": "initial"},
+        layout=W.Layout(width="340px"),
+    )
 
 
 def choice_slider(description: str, values, value, fmt: str = "g", label=None):
@@ -59,10 +72,13 @@ def choice_slider(description: str, values, value, fmt: str = "g", label=None):
     each shown as ``label(value)`` when given, else formatted with ``fmt``."""
     names = [label(v) if label else format(v, fmt) for v in values]
     return W.SelectionSlider(
-        options=list(zip(names, values, strict=True)), value=value, description=description,
-        continuous_update=True, style={"description_width": "initial"},
+        options=list(zip(names, values, strict=True)),
+        value=value,
+        description=description,
+        continuous_update=True,
+        style={"description_width": "initial"},
         layout=W.Layout(width="480px"),  # room for labels such as "×30 before BN, ×1 rest"
-    )  # fmt: skip
+    )
 
 
 class Dashboard:
@@ -174,10 +190,10 @@ class Dashboard:
 
 def _sweep(control, steps: int) -> list:
     """``steps`` values spread over a control's range, none equal to the current one."""
-    if hasattr(control, "options"):
-        values = [v for v in control.options if v != control.value] or list(control.options)
-        opts = [v[1] if isinstance(v, tuple) else v for v in values]
-        return (opts * steps)[:steps]
+    if hasattr(control, "options"):  # options are (label, value) pairs or values
+        opts = [v[1] if isinstance(v, tuple) else v for v in control.options]
+        values = [v for v in opts if v != control.value] or opts
+        return (values * steps)[:steps]
     lo, hi = control.min, control.max
     if isinstance(control, W.FloatLogSlider):
         lo, hi = control.base**lo, control.base**hi

@@ -9,6 +9,10 @@ mini-batches share the first layer's product, x @ [W_a | W_b | ...]^T. At this
 size a torch call costs microseconds of dispatch, more than the arithmetic of
 most of them: fewer calls is what makes it fast. tests/test_stacked.py checks
 each step against autograd + SGD on each network alone.
+
+Over CONTRIBUTING's ~250 lines: it is one class, whose buffers, forward pass and
+written-out backward pass share state and are only correct together; the driving
+(probes, mini-batches) is in ``stacked_training``.
 """
 
 from __future__ import annotations
@@ -61,8 +65,10 @@ def _parts(model: torch.nn.Sequential):
     bns = [m for m in model if isinstance(m, torch.nn.BatchNorm1d)]
     acts = {type(m) for m in model if type(m) in _ACTS}
     if len(acts) != 1 or len(linears) < 2 or len(bns) not in (0, len(linears) - 1):
-        raise ValueError(f"expected (Linear -> [BatchNorm1d] -> g) x depth -> Linear "
-                         f"(got {[type(m).__name__ for m in model]})")  # fmt: skip
+        raise ValueError(
+            f"expected (Linear -> [BatchNorm1d] -> g) x depth -> Linear "
+            f"(got {[type(m).__name__ for m in model]})"
+        )
     return linears, bns, acts.pop()
 
 
@@ -85,13 +91,21 @@ class Stack:
     (k + 1) C (BN's layout); bmm reads them as (K, B, C) through views.
     """
 
-    def __init__(self, models: Sequence[torch.nn.Sequential], lrs, groups, batch_size: int,
-                 lrs_invariant=None):  # fmt: skip
+    def __init__(
+        self,
+        models: Sequence[torch.nn.Sequential],
+        lrs,
+        groups,
+        batch_size: int,
+        lrs_invariant=None,
+    ):
         parts = [_parts(m) for m in models]
         lin = [p[0] for p in parts]  # lin[k][i]: network k's i-th Linear
         shape = [m.weight.shape for m in lin[0]]
-        if any([m.weight.shape for m in ls] != shape or p[2] is not parts[0][2]
-               for ls, p in zip(lin, parts, strict=True)):  # fmt: skip
+        if any(
+            [m.weight.shape for m in ls] != shape or p[2] is not parts[0][2]
+            for ls, p in zip(lin, parts, strict=True)
+        ):
             raise ValueError("expected networks of one shape: same layers and activation")
         has_bn = [bool(p[1]) for p in parts]
         k, c, d, ka = len(models), shape[0][0], len(shape) - 1, has_bn.count(False)
@@ -114,8 +128,10 @@ class Stack:
         self.b_out = torch.stack([ls[d].bias.detach()[:, None] for ls in lin])
         bns = [p[1] for p in parts[ka:]]
         if bns:  # per layer (Kb C,), network-major like the activations
-            cat = lambda name: [torch.cat([getattr(n[i], name).detach() for n in bns])  # noqa: E731
-                                for i in range(d)]  # fmt: skip
+
+            def cat(name):
+                return [torch.cat([getattr(n[i], name).detach() for n in bns]) for i in range(d)]
+
             self.gamma, self.beta = cat("weight"), cat("bias")
             self.mean, self.var = cat("running_mean"), cat("running_var")
             self.momentum, self.eps = bns[0][0].momentum, bns[0][0].eps
@@ -158,8 +174,11 @@ class Stack:
         self.x = [e(b, n_in) for _ in self.groups]  # each group's mini-batch
         self.y = [torch.zeros(b, dtype=torch.long) for _ in self.groups]
         self.members = [torch.tensor(g) for g in self.groups]
-        self.labels = (self.y[0].view(1, 1, b).expand(k, 1, b) if one  # each network's targets
-                       else torch.zeros(k, 1, b, dtype=torch.long))  # fmt: skip
+        self.labels = (
+            self.y[0].view(1, 1, b).expand(k, 1, b)
+            if one  # each network's targets
+            else torch.zeros(k, 1, b, dtype=torch.long)
+        )
         self.cols = [torch.cat([torch.arange(n * c, (n + 1) * c) for n in g]) for g in self.groups]
         self.z = [e(b, k * c) for _ in range(d)]  # z = h W + b: the input of g, or of BN
         self.h = [e(b, k * c) for _ in range(d)]  # h = g(z) or g(BN(z))
@@ -190,8 +209,9 @@ class Stack:
         self.dz1T = [t.t() for t in self.dz1]  # (n_g C, B)
         self.xT = [x.t() for x in self.x]  # (n_in, B)
         n_nb = [sum(n < ka for n in g) * c for g in self.groups]  # columns of networks with a bias
-        self.b1_nb = [(b1[:n], t[:n]) for b1, t, n in zip(self.b1, self.dz1T, n_nb, strict=True)
-                      if n]  # fmt: skip
+        self.b1_nb = [
+            (b1[:n], t[:n]) for b1, t, n in zip(self.b1, self.dz1T, n_nb, strict=True) if n
+        ]
 
     def _forward(self) -> None:
         """z_i = h_(i-1) W_i + b_i; h_i = g(z_i) or g(BN(z_i)); then the logits (K, n_out, B)."""
@@ -209,9 +229,17 @@ class Stack:
             if self.Ka < self.K:
                 if self.Ka:
                     self.zb[i].copy_(self.z_bn[i])
-                torch.native_batch_norm(self.zb[i], self.gamma[i], self.beta[i], self.mean[i],
-                                        self.var[i], True, self.momentum, self.eps,
-                                        out=(self.ub[i], *self.saved[i]))  # fmt: skip
+                torch.native_batch_norm(
+                    self.zb[i],
+                    self.gamma[i],
+                    self.beta[i],
+                    self.mean[i],
+                    self.var[i],
+                    True,
+                    self.momentum,
+                    self.eps,
+                    out=(self.ub[i], *self.saved[i]),
+                )
                 self.g(self.ub[i], out=self.h_bn[i])
         torch.baddbmm(self.b_out, self.W_out, self.hkT[-1], out=self.logits)
 
@@ -222,9 +250,19 @@ class Stack:
         if self.Ka < self.K:
             self.g_backward(self.dh_bn, self.h_bn[i], grad_input=self.dub)
             aten.native_batch_norm_backward.out(
-                self.dub, self.zb[i], self.gamma[i], self.mean[i], self.var[i], *self.saved[i],
-                True, self.eps, [True, True, True], out0=self.dz_bn, out1=self.dgamma[i],
-                out2=self.dbeta[i])  # fmt: skip
+                self.dub,
+                self.zb[i],
+                self.gamma[i],
+                self.mean[i],
+                self.var[i],
+                *self.saved[i],
+                True,
+                self.eps,
+                [True, True, True],
+                out0=self.dz_bn,
+                out1=self.dgamma[i],
+                out2=self.dbeta[i],
+            )
 
     def step(self, loss_out: torch.Tensor) -> None:
         """One SGD step of every network on its group's mini-batch. ``loss_out`` (K,)
@@ -251,8 +289,9 @@ class Stack:
             if self.Ka:
                 self.b_nb[i].baddbmm_(self.ones_nb, self.dzk_nb, alpha=-1)
         self._backward_g(0)
-        for cols, dz1, w, dz1T, xT in zip(self.cols, self.dz1, self.W1, self.dz1T, self.xT,
-                                          strict=True):  # fmt: skip
+        for cols, dz1, w, dz1T, xT in zip(
+            self.cols, self.dz1, self.W1, self.dz1T, self.xT, strict=True
+        ):
             if dz1 is not self.dz:
                 torch.index_select(self.dz, 1, cols, out=dz1)
             w.sub_(linear(dz1T, xT))  # dL/dW_1 = dz^T x: (n_g C, n_in)
@@ -286,8 +325,15 @@ class Stack:
                 torch.baddbmm(self.b[i], hk, self.W[i], out=z.view(n, k, c).transpose(0, 1))
             if self.Ka < self.K:
                 mean, var = (None, None) if batch_stats else (self.mean[i], self.var[i])
-                bn = F.batch_norm(z[:, split:], mean, var, self.gamma[i], self.beta[i],
-                                  training=batch_stats, eps=self.eps)  # fmt: skip
+                bn = F.batch_norm(
+                    z[:, split:],
+                    mean,
+                    var,
+                    self.gamma[i],
+                    self.beta[i],
+                    training=batch_stats,
+                    eps=self.eps,
+                )
                 z = torch.cat([z[:, :split], bn], 1)
             us.append(z)
         h = self.g(us[-1]).view(n, k, c).permute(1, 2, 0)  # (K, C, N)
@@ -313,8 +359,12 @@ class Stack:
             linears[-1].bias.copy_(self.b_out[k, :, 0])
             units = slice((k - self.Ka) * c, (k - self.Ka + 1) * c)
             for i, bn in enumerate(bns):
-                named = [("weight", self.gamma), ("bias", self.beta),
-                         ("running_mean", self.mean), ("running_var", self.var)]  # fmt: skip
+                named = [
+                    ("weight", self.gamma),
+                    ("bias", self.beta),
+                    ("running_mean", self.mean),
+                    ("running_var", self.var),
+                ]
                 for name, t in named:
                     getattr(bn, name).copy_(t[i][units])
                 bn.num_batches_tracked.fill_(self.steps)
