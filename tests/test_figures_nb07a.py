@@ -6,7 +6,7 @@ from matplotlib.figure import Figure
 
 from bnlib.experiments.covariate_shift import layer_drift, summarize, typical_unit
 from bnlib.experiments.landscape import descend
-from bnlib.experiments.numpy_mnist import Run
+from bnlib.experiments.numpy_mnist import ProbedRun
 from bnlib.nn.mlp import mlp
 from bnlib.nn.toys import linear_map
 from bnlib.notebook.figures import nb07a
@@ -54,7 +54,9 @@ def test_gradient_ics_draws_a_line_per_seed_and_network():
 
 def test_noisy_bn_runs_draw_the_drift_given_and_the_noise_floor():
     z = summarize(np.random.default_rng(0).normal(size=(3, 1, 20, 4)).cumsum(axis=0))
-    run = Run(np.array([0, 10, 20]), np.array([0.1, 0.5, 0.8]), z, np.full((3, 3), np.nan), None)
+    run = ProbedRun(
+        np.array([0, 10, 20]), np.array([0.1, 0.5, 0.8]), z, np.full((3, 3), np.nan), None
+    )
     w1 = {"BN": layer_drift(z).w1[:, 0]}
     fig = nb07a.noisy_bn_runs({"BN": run}, w1, noise_floor=0.3)
     drift, floor = fig.axes[1].lines
@@ -67,7 +69,7 @@ def test_noisy_bn_runs_draw_the_drift_given_and_the_noise_floor():
 
 def test_unit_percentiles_draws_three_percentiles_of_the_typical_unit():
     z = summarize(np.random.default_rng(1).normal(size=(3, 1, 50, 5)))
-    run = Run(np.array([0, 10, 20]), np.zeros(3), z, np.full((3, 3), np.nan), None)
+    run = ProbedRun(np.array([0, 10, 20]), np.zeros(3), z, np.full((3, 3), np.nan), None)
     fig = nb07a.unit_percentiles({"BN": run, "no BN": run})
     assert len(fig.axes) == 2 and len(fig.axes[0].lines) == 3
     u = typical_unit(z, 0)

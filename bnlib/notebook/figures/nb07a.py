@@ -24,7 +24,7 @@ def noisy_bn_runs(runs: dict, drift: dict, noise_floor: float | None = None):
     """Test accuracy, and the W1 distance between consecutive probes of the last hidden
     layer's input, for each run.
 
-    Args: runs {name: ``numpy_mnist.Run``}; drift {name: (P - 1,) W1 between probe k and k + 1,
+    Args: runs {name: a ``ProbedRun``}; drift {name: (P - 1,) W1 between probe k and k + 1,
     mean over the units (``covariate_shift.layer_drift(run.z).w1[:, 0]``)}; ``noise_floor``
     (``noisy_bn.noise_floor``), if given, as a dotted line: the W1 that two draws of the
     noise put between probes by themselves.
