@@ -8,7 +8,8 @@ import numpy as np
 from bnlib.experiments import ics_analysis as A
 from bnlib.experiments.covariate_shift import layer_drift, propagate, typical_unit
 from bnlib.experiments.paper import movement
-from bnlib.notebook.figures.nb01 import ACTS, BN_LABEL, INIT_SHORT, per_seed_steps, sci, sigma_text
+from bnlib.notebook.figures.nb01 import ACTS, BN_LABEL, INIT_SHORT, sci, sigma_text
+from bnlib.notebook.figures.nb01_tables import per_seed_steps
 from bnlib.notebook.tables import text_table
 from bnlib.notebook.viz import num
 
