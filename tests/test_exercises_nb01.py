@@ -1,5 +1,5 @@
-"""01's exercises: the compounding factor to three digits, the rescaling prediction judged
-layer by layer against what bnlib.experiments.ics computes."""
+"""01's exercises: the compounding factor to three digits, the rescaling and shift predictions
+judged layer by layer against what bnlib.experiments.ics computes."""
 
 import pytest
 
@@ -41,3 +41,26 @@ def test_rescale_prediction_says_which_row_and_layer_is_wrong(answer, says):
 def test_rescale_prediction_accepts_ones_and_zeros_and_waits_for_an_answer():
     assert ex.rescale_prediction.check([[1, 1, 1], [0, 0, 0]]).status == PASS
     assert ex.rescale_prediction.check(None).status == TODO
+
+
+def test_raising_beta_1_with_bn_moves_every_layer():
+    w1 = ex.shifted_beta_1_w1()
+    assert w1[0] == pytest.approx(ex.SHIFT, rel=1e-6)  # z_1 = gamma x_hat + beta: shifted by 1
+    assert min(w1[1:]) > 10 * ex.MOVES  # the shape of layers 2 and 3's input changes
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        ([True, False, False], "think again about layer(s) 2, 3"),
+        ([True, True], "expected 3 True/False values, one per layer (got 2)"),
+        ([1, 1, "yes"], "each value is True (moves) or False (does not move)"),
+    ],
+)
+def test_shift_prediction_says_which_layer_is_wrong(answer, says):
+    result = ex.shift_prediction.check(answer)
+    assert result.status == FAIL and says in result.message
+
+
+def test_shift_prediction_passes_the_right_answer():
+    assert ex.shift_prediction.check([1, 1, 1]).status == PASS

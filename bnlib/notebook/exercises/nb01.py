@@ -1,5 +1,5 @@
 """Exercises of 01_internal_covariate_shift: how an init scale compounds, which layers move
-when one layer's weights are rescaled (without and with BN), and the W1 drift measure."""
+when layer 1's weights are rescaled (without and with BN), and when, with BN, its β moves."""
 
 import numpy as np
 
@@ -31,12 +31,14 @@ FACTOR = 3.0  # layer 1's weights are multiplied by this
 
 
 MOVES = 1e-3  # "moves": the mean W1 over a layer's units exceeds this
+SHIFT = 1.0  # with BN, layer 1's beta is raised by this
 
 
-def rescaled_layer_1_w1(bn: bool) -> list[float]:
+def changed_z_w1(change, bn: bool) -> list[float]:
     """How far each hidden layer's sigmoid input z moves (W1 on 200 test digits, mean over
-    units) when layer 1's weights of the paper's network (Xavier init, seed 0) are multiplied
-    by FACTOR. With BN, z is BN's output gamma * x_hat + beta, not W u."""
+    units) when ``change(blocks)`` edits the hidden blocks (``ics.hidden_blocks``) of the
+    paper's network (Xavier init, seed 0) in place. With BN, z is BN's output
+    gamma * x_hat + beta, not W u."""
     import copy
 
     import torch
@@ -48,11 +50,23 @@ def rescaled_layer_1_w1(bn: bool) -> list[float]:
     before = mnist_mlp(NetConfig(bn=bn, init="xavier"))
     after = copy.deepcopy(before)
     with torch.no_grad():
-        hidden_blocks(after)[0][0].weight.mul_(FACTOR)
+        change(hidden_blocks(after))
     x = torch.from_numpy(normalize_input(load_mnist()).x_test[:200])
     z = [layer_z(m, layer_inputs(m, x)) for m in (before, after)]  # each (L, N, C)
-    return [float(np.mean([wasserstein1(a[:, c], b[:, c]) for c in range(a.shape[1])]))
-            for a, b in zip(*z, strict=True)]  # fmt: skip
+    return [
+        float(np.mean([wasserstein1(a[:, c], b[:, c]) for c in range(a.shape[1])]))
+        for a, b in zip(*z, strict=True)
+    ]
+
+
+def rescaled_layer_1_w1(bn: bool) -> list[float]:
+    """``changed_z_w1`` when layer 1's weights are multiplied by FACTOR."""
+    return changed_z_w1(lambda blocks: blocks[0][0].weight.mul_(FACTOR), bn)
+
+
+def shifted_beta_1_w1() -> list[float]:
+    """``changed_z_w1`` with BN when layer 1's beta (BN's shift) is raised by SHIFT."""
+    return changed_z_w1(lambda blocks: blocks[0][1].bias.add_(SHIFT), bn=True)
 
 
 def rescaled_layer_1_moves(bn: bool, threshold: float = MOVES) -> list[bool]:
@@ -72,12 +86,19 @@ def _rescale_solution():
 ROWS = ("without BN", "with BN")
 
 
+def _bad_flags(rows) -> str | None:
+    """What is wrong with rows of True/False (or 1/0) values, else None."""
+    if any(not (v is True or v is False or v in (0, 1)) for r in rows for v in r):
+        return f"each value is True (moves) or False (does not move) (got {rows})"
+    return None
+
+
 def _judge_rescale(answer) -> str | None:
     rows = [list(r) for r in answer]
     if len(rows) != len(ROWS) or any(len(r) != LAYERS for r in rows):
         return f"expected 2 rows (without BN, with BN) of {LAYERS} True/False values"
-    if any(not (v is True or v is False or v in (0, 1)) for r in rows for v in r):
-        return f"each value is True (moves) or False (does not move) (got {rows})"
+    if bad := _bad_flags(rows):
+        return bad
     for row, name, bn in zip(rows, ROWS, (False, True), strict=True):
         want = rescaled_layer_1_moves(bn)
         wrong = [i + 1 for i, (g, w) in enumerate(zip(row, want, strict=True)) if bool(g) != w]
@@ -96,20 +117,29 @@ rescale_prediction = Exercise(
 )
 
 
-def _w1_solution(a, b):
-    return np.mean(np.abs(np.sort(a) - np.sort(b)))
+def _judge_shift(answer) -> str | None:
+    row = list(answer)
+    if len(row) != LAYERS:
+        return f"expected {LAYERS} True/False values, one per layer (got {len(row)})"
+    if bad := _bad_flags([row]):
+        return bad
+    want = [w1 > MOVES for w1 in shifted_beta_1_w1()]
+    wrong = [i + 1 for i, (g, w) in enumerate(zip(row, want, strict=True)) if bool(g) != w]
+    return f"think again about layer(s) {', '.join(map(str, wrong))}" if wrong else None
 
 
-def _samples(seed, shift, scale, n=6):
-    rng = np.random.default_rng(seed)
-    return rng.standard_normal(n), shift + scale * rng.standard_normal(n)
+def _shift_solution():
+    # layer 1: its own beta moved z_1 by exactly 1; layers 2 and 3: their W and BN are
+    # unchanged, but sigmoid(z_1 + 1) is not an affine map of sigmoid(z_1): the shape of
+    # their input changes, and BN removes only the mean and the scale (W1 ~ 0.05 each)
+    return [True, True, True]
 
 
-w1_of_two_samples = Exercise(
-    "W1 distance between two samples of the same size",
-    "Pair the values up in order: the smallest of a with the smallest of b, and so on "
-    "(np.sort). W1 is the average distance between the pairs.",
-    wasserstein1,
-    cases=[_samples(0, 0.0, 1.0), _samples(1, 2.0, 1.0), _samples(2, -1.0, 3.0)],
-    solution=_w1_solution,
+shift_prediction = Exercise(
+    "With BN, layer 1's β raised by 1: which layers' sigmoid inputs z move by more than 0.001?",
+    "Layer 1's z = γx̂ + β moves with β. Layers 2 and 3 normalise their input: BN removes a "
+    "change of its mean or its scale, but is sigmoid(z + 1) only a shifted and rescaled "
+    "sigmoid(z)?",
+    judge=_judge_shift,
+    solution=_shift_solution,
 )
