@@ -155,3 +155,21 @@ def test_palette_stays_colour_blind_safe():
         "#000000",
     }
     assert set(PALETTE.values()) == okabe_ito and set(CYCLE) <= okabe_ito
+
+
+def test_alt_text_reads_fractions_and_names_a_lone_axis():
+    from bnlib.notebook.viz import _tex_free, figure_alt
+
+    assert _tex_free(r"$\mu_B = \frac1m\sum_i x_i$") == "μ_B = 1/mΣ_i x_i"
+    assert _tex_free(r"$\frac{x_i-\mu_B}{\sqrt{\sigma_B^2+\epsilon}}$") == "(x_i-μ_B)/(√(σ_B^2+ε))"
+    fig, ax = new_figure()
+    ax.set_ylabel("test accuracy (%)")
+    assert figure_alt(fig) == "The plot: test accuracy (%) on the vertical axis."
+
+
+def test_the_placement_diagram_says_what_it_shows():
+    from bnlib.notebook.figures.nb02 import placement_diagram
+    from bnlib.notebook.viz import figure_alt
+
+    alt = figure_alt(placement_diagram())
+    assert "Linear layer with no bias" in alt and "z = g(BN(Wu))" in alt

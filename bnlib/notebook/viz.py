@@ -76,8 +76,11 @@ def _tex_free(text: str) -> str:
     text = text.replace("$", "")
     words = "|".join(sorted(_TEX_WORDS, key=len, reverse=True))
     text = re.sub(rf"\\({words})(?![A-Za-z])", lambda m: _TEX_WORDS[m.group(1)], text)
+    text = re.sub(r"\\(left|right)(?![A-Za-z])", "", text)
     text = re.sub(r"\\hat\{(\w)\}", "\\1\u0302", text)
     text = re.sub(r"\\sqrt\{([^{}]*)\}", "√(\\1)", text)
+    text = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", "(\\1)/(\\2)", text)
+    text = re.sub(r"\\frac(\w)(\w)", "\\1/\\2", text)
     text = re.sub(r"\\[,;:! ]", " ", text)
     text = re.sub(r"\\([A-Za-z]+)", r"\1", text)
     text = text.replace("{", "").replace("}", "").replace("\\", "")
@@ -101,8 +104,10 @@ def figure_alt(fig: Figure) -> str:
         if ax.get_title():
             bits.append(f"“{_tex_free(ax.get_title())}”")
         x, y = _tex_free(ax.get_xlabel()), _tex_free(ax.get_ylabel())
-        if x or y:
-            bits.append(f"{y or 'values'} against {x or 'position'}")
+        if x and y:
+            bits.append(f"{y} against {x}")
+        elif y or x:
+            bits.append(f"{y} on the vertical axis" if y else f"{x} on the horizontal axis")
         legend = ax.get_legend()
         if legend is not None:
             entries = [_tex_free(t.get_text()) for t in legend.get_texts() if t.get_text()]

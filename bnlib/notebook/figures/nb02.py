@@ -120,4 +120,8 @@ def placement_diagram():
         ax.text((x0 + x1) / 2, 0.35, label, ha="center", va="bottom", fontsize=12)
     ax.set(xlim=(-1.2, 10.2), ylim=(-0.8, 1.0))
     ax.set_title("Where BN sits: after the Linear (or Conv) layer, before the nonlinearity")
+    fig.alt = (
+        "Diagram: the input u goes into a Linear layer with no bias, giving x = Wu; BN "
+        "(γ·x̂ + β) turns it into BN(Wu); the activation g gives z = g(BN(Wu)) for the next layer."
+    )
     return fig
