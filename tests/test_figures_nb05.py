@@ -115,3 +115,20 @@ def test_pitfall_summary_legend_lists_the_bars_top_down_and_shows_the_note():
     assert fixed[0].get_y() > pitfall[0].get_y()
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["fixed", "pitfall"]
     assert ax.get_title().endswith("\n(no bar for 2)")
+
+
+def test_pitfall_summary_alt_text_gives_each_pair_of_values():
+    fig = nb05.pitfall_summary({"a": (0.5, 0.98), "b": (0.6, 0.9)}, note="(no bar for 2)")
+    assert "a: 50.0% with the pitfall, 98.0% fixed; b: 60.0% with the pitfall, 90.0% fixed" in (
+        fig.alt
+    )
+    assert fig.alt.endswith("(no bar for 2)")
+
+
+def test_dashboard_alt_text_follows_the_momentum(dash):
+    assert "momentum 0.1 and batch size m = 32" in dash.figure.alt
+    assert "jitters" in dash.figure.alt and "after 44 steps" in dash.figure.alt
+    dash.controls["momentum"].value = 0.003
+    lag = abs(dash.shown["lag"])  # signed: below the true mean
+    assert lag > dash.shown["noise"]  # a small momentum lags
+    assert "trails behind" in dash.figure.alt and f"lag {num(lag, 3)}" in dash.figure.alt

@@ -133,3 +133,11 @@ def test_the_registered_dashboard_builds_from_a_quick_sweep():
     dash = f.learning_rate_sweep()
     assert dash.controls["choice"].value == "×5"
     assert np.isfinite(dash.shown["with BN"]["accuracy"])
+
+
+def test_variants_figure_alt_text_lists_the_rows_and_those_at_chance():
+    runs = sweep(0) + sweep(1)
+    fig = f.variants_figure(runs, [r for r in runs if not r.config.bn and r.config.lr == 3.0])
+    rows, chance = fig.alt.split("Rows, top to bottom: ")[1].split(". At chance")
+    assert rows.split("; ")[0] == "without BN, ×1" and len(rows.split("; ")) == 6
+    assert chance.endswith(": without BN, ×5 (2 of 2 seeds); with BN, ×30 (2 of 2 seeds).")

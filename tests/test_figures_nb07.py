@@ -78,3 +78,17 @@ def test_static_figures_draw(sweep):
 def test_a_median_below_the_zoom_is_written_out(sweep):
     texts = [t.get_text() for t in nb07.batch_sizes(sweep).axes[0].texts]
     assert texts == ["↓ BN: 28–35%"]  # BN at m = 2: 0.3 - 0.02 and 0.3 + 0.05
+
+
+def test_alt_texts_name_each_panel_and_the_best_norm(sweep):
+    panels = nb07.norm_axes().alt.split("Panel ")[1:]
+    assert [p.split(",")[1].split(":")[0].strip() for p in panels] == [
+        "BatchNorm",
+        "LayerNorm",
+        "InstanceNorm",
+        "GroupNorm with 2 groups",
+    ]
+    alt = nb07.batch_sizes(sweep).alt
+    assert "BatchNorm: blue circles; LayerNorm: green squares" in alt
+    # medians: m = 2 LayerNorm 0.85, m = 8 LayerNorm 0.86, m = 64 BatchNorm 0.9
+    assert "at m = 2: LayerNorm; at m = 8: LayerNorm; at m = 64: BatchNorm." in alt

@@ -97,6 +97,14 @@ def pitfall_summary(rows: dict[str, tuple[float, float]], note: str = ""):
     # "fixed" first: the legend lists the bars top-down, as they are drawn
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     ax.grid(axis="y", visible=False)
+    pairs = "; ".join(
+        f"{name}: {100 * bad_acc:.1f}% with the pitfall, {100 * good_acc:.1f}% fixed"
+        for name, (bad_acc, good_acc) in rows.items()
+    )
+    fig.alt = (
+        "Pairs of horizontal bars, test accuracy (%) with each pitfall (orange) and after its "
+        f"fix (blue). {pairs}." + (f" {note}" if note else "")
+    )
     return fig
 
 
@@ -169,6 +177,20 @@ def ema_tracking(steps: int = 600, seed: int = 0) -> Dashboard:
         bias, sd = (v[0] for v in ema_error(true_mean, true_var / m, [momentum], start=0.0))
         marker.set_data([momentum], [np.hypot(bias, sd)])
         now.set_xdata([momentum, momentum])
+        trend = (
+            "follows the drifting true mean but jitters around it (more noise than lag)"
+            if sd > abs(bias)
+            else "is smooth but trails behind the drifting true mean (more lag than noise)"
+        )
+        fig.alt = (
+            f"Top left: running_mean against training step, {steps} steps at momentum "
+            f"{momentum:.3g} and batch size m = {m}, with the batch means as dots, the true mean, "
+            f"and the cumulative average (dashed). The running estimate {trend}; its start at 0 "
+            f"weighs less than 1% after {k:,} steps. Bottom left: the same for running_var. "
+            "Right: the expected error of the final running_mean against momentum (log axes), "
+            f"split into lag and noise: at momentum {momentum:.3g}, lag {num(abs(bias), 3)} and "
+            f"noise {num(sd, 3)}; the lowest total is at momentum {best:.2g}."
+        )
         shown = {
             "momentum": momentum, "decay": momentum_to_decay(momentum), "m": m,
             "steps_to_forget": k, "lag": float(bias), "noise": float(sd),

@@ -11,7 +11,7 @@ import numpy as np
 from matplotlib.lines import Line2D
 
 from bnlib.experiments.covariate_shift import PERCENTILES
-from bnlib.experiments.learning_rates import broken, by_rate, times
+from bnlib.experiments.learning_rates import at_chance, broken, by_rate, times
 from bnlib.experiments.paper import seed_band, typical_percentiles
 from bnlib.experiments.sigmoid_depth import sigma_b
 from bnlib.notebook.figures.nb01 import BN_COLOR, BN_LABEL, PERCENTILE_STYLE
@@ -112,6 +112,16 @@ def variants_figure(runs, baselines, base_lr: float = BASE_LR):
     ax_s.axvline((end + never) / 2, color="0.75", lw=1)
     title = "steps to the target: the baseline's best"
     ax_s.set(xlim=(-0.03 * end, 1.32 * end), xlabel="training step", title=title)
+    seeds = [(sum(map(at_chance, g)), len(g)) for g in groups.values()]  # (at chance, of)
+    chance = "; ".join(
+        f"{t} ({k} of {n} seeds)" for t, (k, n) in zip(labels, seeds, strict=True) if k
+    )
+    fig.alt = (
+        "One row per network, each seed a dot. Left: test accuracy at the end (%). Right: the "
+        "training steps to reach the seed's target, the best accuracy of the same seed without "
+        f"BN at ×1, or never. Rows, top to bottom: {'; '.join(labels)}. At chance (no better "
+        f"than guessing at every probe): {chance or 'none'}."
+    )
     return fig
 
 

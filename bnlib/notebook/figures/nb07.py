@@ -58,6 +58,19 @@ def norm_axes(n: int = 5, c: int = 6, hw: int = 4, groups: int = 2):
         f"GroupNorm, G = {groups}\nover C/G, H, W": np.s_[:1, : c // groups, :],
     }
     colors = [PALETTE["blue"], PALETTE["green"], PALETTE["orange"], PALETTE["purple"]]
+    shaded = [
+        "BatchNorm: channel 0 of every example, all positions (the only set that crosses N)",
+        "LayerNorm: every channel and position of example 0",
+        "InstanceNorm: channel 0 of example 0, all positions",
+        f"GroupNorm with {groups} groups: example 0's first {c // groups} of {c} channels "
+        "(channel 0's group), all positions",
+    ]
+    fig.alt = (
+        "Four panels, left to right, each a 3-D block of N examples × C channels × H·W "
+        "positions with the values normalised together with example 0, channel 0 shaded. "
+        + ". ".join(f"Panel {k}, {text}" for k, text in enumerate(shaded, 1))
+        + "."
+    )
     for k, ((title, where), color) in enumerate(zip(sets.items(), colors, strict=True)):
         shade = np.zeros((n, c, hw), bool)
         shade[where] = True
@@ -131,6 +144,23 @@ def batch_sizes(sweep):
     n = len(sweep.seeds)
     ax_a.set_title(f"Same examples seen, lr ∝ m ({n} seeds)")
     ax_b.set_title("BatchNorm at test time")
+    med = np.median(sweep.eval_acc, axis=-1)  # (norm, m)
+    best = "; ".join(
+        f"at m = {m}: {NORM_STYLE[sweep.norms[i]][0]}"
+        for m, i in zip(ms, med.argmax(0), strict=True)
+    )
+    marks = ("blue circles", "green squares", "purple diamonds", "red triangles")
+    legend = "; ".join(
+        f"{label}: {mark}" for (label, _, _), mark in zip(NORM_STYLE.values(), marks, strict=True)
+    )
+    fig.alt = (
+        f"Left: test accuracy in eval mode (%) against the training batch size m "
+        f"({', '.join(str(m) for m in ms)}), median of {n} seeds with bars from the lowest to the "
+        f"highest seed, zoomed to 70-95% (a median below is written at the bottom), for four "
+        f"norms ({legend}). Highest median {best}. Right: BatchNorm's test accuracy against m, "
+        "in eval mode (population statistics, solid) and in train mode with test batches of m "
+        "(dashed)."
+    )
     return fig
 
 
