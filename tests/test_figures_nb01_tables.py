@@ -17,7 +17,7 @@ def net():
 
 def test_depth_table_has_a_row_per_activation_with_he(net):
     rows = f.depth_table(*net).splitlines()
-    assert rows[0].split() == ["σ_B", "at", "layer", "1", "5", "10", "20"]
+    assert rows[0].split() == ["σ_B", "of", "z_l", "at", "layer", "1", "5", "10", "20"]
     assert [r.split()[0] for r in rows[1:]] == ["sigmoid", "tanh", "relu"]
     for row, act in zip(rows[1:], ("sigmoid", "tanh", "relu"), strict=True):
         want = [f01.sigma_text(sigma_at(*net, act, "he", depth=d)) for d in (1, 5, 10, 20)]

@@ -136,9 +136,12 @@ def test_decision_boundaries_draw_the_half_line_where_p_crosses_it():
 
 def test_title_legend_and_axes_name_the_activations_input_alike(dash):
     """One name for the activation's input everywhere: y = gamma x_hat + beta."""
-    assert dash.figure.get_suptitle().startswith("sigmoid σ(y), inputs N(0.00, 1.00²)")
+    assert dash.figure.get_suptitle().startswith("sigmoid(y), inputs N(0.00, 1.00²)")
     assert dash.figure.axes[0].get_xlabel() == "input y = γx̂ + β"
     set_values(dash, activation="tanh")
     assert dash.figure.get_suptitle().startswith("tanh(y), inputs")
     fig = nb03.linear_range_figure(0.02, np.geomspace(1e-3, 0.3, 20))
-    assert fig.axes[0].get_xlabel() == "sigmoid input y" and fig.axes[0].get_ylabel() == "σ(y)"
+    assert (
+        fig.axes[0].get_xlabel() == "sigmoid input y" and fig.axes[0].get_ylabel() == "sigmoid(y)"
+    )
+    assert fig.alt.startswith("Two panels.") and "|y| < 1.02" in fig.alt and "|y| > 3.64" in fig.alt

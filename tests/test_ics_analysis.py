@@ -61,6 +61,12 @@ def test_saturated_share_counts_inputs_beyond_four():
     assert A.saturated_share(fake_run([0.1, 0.1], [1.0, 1.0])) == 0.0
 
 
+def test_saturated_share_takes_another_threshold():
+    run = fake_run([0.1, 0.1], [1.0, 1.0], mean=[0.0, -4.0])  # N(-4, 1): 16% below -3
+    assert A.saturated_share(run, threshold=3.0) == pytest.approx(0.85)  # 17 of 20 quantiles
+    assert A.saturated_share(run, threshold=6.0) == 0.0
+
+
 def test_select_and_by_lr_order_by_seed_and_rate():
     runs = [
         fake_run([0.1, 0.2], [1, 1], lr=lr, bn=bn, seed=s)

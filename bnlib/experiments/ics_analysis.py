@@ -17,7 +17,7 @@ from bnlib.experiments.covariate_shift import layer_drift, split_drift
 LAYER = 2  # the last hidden layer (0-based), as in the paper's Figure 1
 AFTER = 300  # "late" drift: probe intervals that end after this step
 FROZEN = 1e-6  # W1 per probe interval below which a layer's input has stopped moving
-SATURATED = 4.0  # |z| beyond which the sigmoid's slope is below 0.018 (7% of its maximum)
+SATURATED = 4.0  # |z| beyond which the sigmoid's slope is below 0.018 (7.07% of its maximum)
 TINY = 0.01  # σ_B below which a drift in units of σ_B is not shown: it would measure the σ_B
 
 
@@ -72,10 +72,11 @@ def outcome(run) -> str:
     return "stuck" if run.test_acc[-1] < 0.2 else "trains"
 
 
-def saturated_share(run, layer: int = LAYER) -> float:
-    """The share of a layer's inputs with |z| > SATURATED at the last probe (from the 20
-    quantiles kept per unit, so in steps of 5%)."""
-    return float(np.mean(np.abs(run.z.quantiles[-1, layer]) > SATURATED))
+def saturated_share(run, layer: int = LAYER, threshold: float = SATURATED) -> float:
+    """The share of a layer's inputs with |z| > ``threshold`` at the last probe (from the 20
+    quantiles kept per unit, so in steps of 5%). Lesson 01 passes lesson 03's threshold,
+    ``bnlib.nn.activations.saturation_threshold()`` (slope below a tenth of its maximum)."""
+    return float(np.mean(np.abs(run.z.quantiles[-1, layer]) > threshold))
 
 
 def select(runs, **fields) -> list:

@@ -18,7 +18,7 @@ def _compound_reference():
 
 
 gain_compounds = Exercise(
-    "ReLU net, He's weights each × 1.1: how many times larger is σ_B at layer 20?",
+    "ReLU net, He's weights each × 1.1: how many times larger is σ_B of z₂₀ = W₂₀u₂₀?",
     "ReLU(a·z) = a·ReLU(z) for a > 0, and there are no biases: a layer whose input is a times "
     "larger passes a times larger outputs on. What does each layer's own factor 1.1 add?",
     _compound_reference,

@@ -72,7 +72,7 @@ def _judge_quarter(answer):
 
 def _quarter_solution():
     # With beta = 0: P(|gamma Z| > s) = 2 (1 - Phi(s / gamma)) = 1/4, so s / gamma is the
-    # normal's 7/8 quantile. s = 3.637 is where sigma' falls to a tenth of sigma'(0).
+    # normal's 7/8 quantile. s = 3.637 is where sigmoid' falls to a tenth of sigmoid'(0).
     s = 2 * np.arccosh(np.sqrt(10))
     return s / NormalDist().inv_cdf(1 - QUARTER / 2), 0.0  # gamma = 3.162, beta = 0
 

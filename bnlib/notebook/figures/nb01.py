@@ -75,7 +75,7 @@ def propagation(depth: int = 20, max_depth: int = 25, width: int = 100, seed: in
         )
         ax.set(yscale="log", ylim=(1e-12, 1e8), title=act, xlabel="layer")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes[0].set_ylabel("$\\sigma_B$ of the layer's input z\n(RMS over its units)")
+    axes[0].set_ylabel("$\\sigma_B$ of $z_l = W_l u_l$\n(RMS over its units)")
     fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=2)
     cache: dict[float, dict] = {}
 
@@ -182,7 +182,9 @@ def lr_explorer(runs=None, lr: float = 3.0) -> Dashboard:
     every = A.probe_every(runs[0])
     ax_a.set(ylim=(0, 100), ylabel="test accuracy (%)")
     ax_d.set(ylim=(floor / 2, 2e2), yscale="log")
-    ax_d.set_ylabel(f"total W1 drift of layer 3's input\nper {every} steps (floor {floor:g})")
+    ax_d.set_ylabel(
+        f"total earth mover's distance,\nlayer 3's z per {every} steps (floor {floor:g})"
+    )
     pct_axes[0].set_ylabel("input z of a typical\nlayer-3 sigmoid")
     handles = [Line2D([], [], color=BN_COLOR[bn], label=BN_LABEL[bn]) for bn in (False, True)]
     handles += [

@@ -11,12 +11,13 @@ from bnlib.notebook.viz import num
 
 
 def depth_table(x, weights, init: str = "he", layers=(1, 5, 10, 20), acts=ACTS) -> str:
-    """σ_B of the input of ``layers`` at init (``propagate``), one row per activation."""
+    """σ_B of z_l = W_l u_l (the nonlinearity's input) of ``layers`` at init (``propagate``),
+    one row per activation."""
     rows = []
     for act in acts:
         std = propagate(x, weights, act, init).std
         rows.append([f"{act} + {INIT_SHORT[init]}", *(sigma_text(std[k - 1]) for k in layers)])
-    return text_table(["σ_B at layer", *map(str, layers)], rows)
+    return text_table(["σ_B of z_l at layer", *map(str, layers)], rows)
 
 
 def per_seed_steps(steps: list) -> str:

@@ -14,7 +14,7 @@ from bnlib.notebook.viz import PALETTE, freeze_layout, hist_outline, new_figure,
 from bnlib.notebook.widgets import Dashboard, log_slider, register, slider
 
 X = np.linspace(-8, 8, 801)
-ACT_NAMES = {"sigmoid": "sigmoid σ(y)", "tanh": "tanh(y)", "relu": "ReLU(y)"}  # y = γx̂ + β
+ACT_NAMES = {"sigmoid": "sigmoid(y)", "tanh": "tanh(y)", "relu": "ReLU(y)"}  # y = γx̂ + β
 ACT_COLOURS = {"sigmoid": PALETTE["blue"], "tanh": PALETTE["orange"], "relu": PALETTE["green"]}
 LINEAR, SATURATED = PALETTE["green"], PALETTE["red"]
 # delta is a share of the output span: tanh spans (-1, 1), twice the sigmoid's (0, 1)
@@ -35,25 +35,25 @@ def _band(lo, hi, gamma, beta):
 
 @styled
 def linear_range_figure(delta: float, deltas):
-    """Left: sigmoid σ(y), its tangent at 0 and N(0, 1) inputs y, the linear range shaded.
+    """Left: sigmoid(y), its tangent at 0 and N(0, 1) inputs y, the linear range shaded.
     Right: the share of N(0, gamma^2) inputs in the linear range, against delta."""
     fig, (ax, ax2) = new_figure(1, 2, width=13, height=4.4)
     a, s = A.linear_range(delta), A.saturation_threshold()
-    ax.plot(X, A.sigmoid(X), color="black", label="σ(y)")
+    ax.plot(X, A.sigmoid(X), color="black", label="sigmoid(y)")
     ax.plot(X, A.tangent_at_zero(X), color="0.45", ls="--", label="tangent 1/2 + y/4")
     ax.axvspan(
-        -a, a, color=LINEAR, alpha=0.15, label=f"|σ(y) − tangent| < {delta:g}: |y| < {num(a)}"
+        -a, a, color=LINEAR, alpha=0.15, label=f"|sigmoid(y) − tangent| < {delta:g}: |y| < {num(a)}"
     )
     for side in (-1, 1):
         ax.axvspan(side * s, side * 8, color=SATURATED, alpha=0.12,
-                   label="saturated: σ′ < σ′(0)/10" if side == 1 else None)  # fmt: skip
+                   label="saturated: g′(y) < g′(0)/10" if side == 1 else None)  # fmt: skip
     twin = ax.twinx()
     twin.fill_between(
         X, normal_pdf(X, 1, 0), color=PALETTE["sky"], alpha=0.5, label="N(0, 1) inputs"
     )
     twin.set(ylim=(0, 1.0), ylabel="input density")
     twin.grid(False)
-    ax.set(xlim=(-6, 6), ylim=(-0.3, 1.3), xlabel="sigmoid input y", ylabel="σ(y)",
+    ax.set(xlim=(-6, 6), ylim=(-0.3, 1.3), xlabel="sigmoid input y", ylabel="sigmoid(y)",
            title="The sigmoid near 0 and normalised inputs")  # fmt: skip
     handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
     ax.legend(handles=handles, loc="upper left", frameon=False, fontsize=11)
@@ -65,6 +65,13 @@ def linear_range_figure(delta: float, deltas):
             ylabel="share of inputs in the linear range",
             title="How much is 'mostly'?")  # fmt: skip
     ax2.legend(loc="upper left", frameon=False)
+    fig.alt = (
+        "Two panels. Left: the sigmoid, its tangent 1/2 + y/4 at 0 and the density of N(0, 1) "
+        f"inputs y; the linear range |y| < {num(a)} (gap to the tangent below δ = {delta:g}) is "
+        f"shaded green, the saturated ends |y| > {num(s)} red. Right: the share of N(0, 1), "
+        "N(0, 2²) and N(0, 3²) inputs in the linear range against δ (log axis), with a line "
+        "at one half: the share falls as δ shrinks and as the inputs spread wider."
+    )
     return fig
 
 
