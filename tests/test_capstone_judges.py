@@ -141,6 +141,23 @@ def test_each_mistake_fails_its_judge_with_its_hint_and_passes_the_others(cls, f
     assert [judge(n, cls) for n in others] == [None] * len(others)
 
 
+def test_the_running_message_names_what_differs_in_good_grammar():
+    assert judge("running", BiasedRunningVar)[0] == (
+        "after 3 training batches, running_var differs from PyTorch's"
+    )
+    assert judge("running", MomentumInverted)[0] == (
+        "after 3 training batches, running_mean and running_var differ from PyTorch's"
+    )
+
+
+def test_hints_for_a_mistake_say_it_is_yours():
+    """A hint naming a mistake must not read as an instruction ("Eval mode uses the batch's
+    own statistics" did): each starts with "Your"."""
+    named = ("divisor", "eps", "affine", "running_in_train", "momentum", "biased_running")
+    for name in (*named, "eval_batch", "eval_updates", "dx_direct"):
+        assert HINTS[name].startswith(("You ", "Your ")), name
+
+
 def test_both_running_mistakes_at_once_get_both_hints():
     class Both(MomentumInverted, BiasedRunningVar):
         pass

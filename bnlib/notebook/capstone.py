@@ -5,10 +5,14 @@ network at a learning rate where the network without BN breaks, and a score out 
 Every check builds fresh layers from the learner's class and never raises: a placeholder
 (``None``, ``NotImplementedError``) reads "not attempted yet"; an exception in the learner's
 code, a wrong shape or a NaN reads "not yet right" with what went wrong and a hint.
+``bnlib.notebook.capstone_grader`` scores handed-in notebooks offline
+(``python -m bnlib.notebook.capstone NOTEBOOK ...``).
 """
 
 from __future__ import annotations
 
+import math
+import numbers
 import sys
 import warnings
 import weakref
@@ -36,7 +40,7 @@ from bnlib.notebook.checks import FAIL, PASS, TODO, Result
 
 MIN_ACC = 0.80  # the training check's bar (a correct layer: 0.83-0.91 over 12 seeds)
 TRAIN_HINT = "Make the four checks above pass first: the network trains only with a working layer."
-REPORT_HINT = "Type the test accuracy the training cell printed for your layer (88.9 or 0.889)."
+REPORT_HINT = "Type your network's test accuracy as a number: {:.1f}, as printed above."
 
 
 _RUNS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # learner's class -> Trained
@@ -47,6 +51,11 @@ class Trained:
 
     def __init__(self, fit=None, why: str = ""):
         self.fit, self.why = fit, why
+
+    @property
+    def test_acc(self) -> float | None:
+        """The eval-mode test accuracy, as ``plain.test_acc`` (None when skipped)."""
+        return None if self.fit is None else self.fit.test_acc
 
     def __repr__(self) -> str:
         if self.fit is None:
@@ -84,10 +93,34 @@ def _judge_training(reported, cls):
         return f"your BN network reached {acc:.1%} test accuracy, below {MIN_ACC:.0%}", TRAIN_HINT
     if reported is None or reported is Ellipsis:
         raise NotYet("report your network's test accuracy: replace None with it")
-    got = float(reported) / (100 if float(reported) > 1 else 1)
+    hint = REPORT_HINT.format(100 * acc)  # the accuracy this learner's run measured
+    try:
+        got = as_fraction(reported)
+    except ValueError as e:
+        return str(e), hint
     if abs(got - acc) > 0.01:
-        return f"you reported {got:.1%}, your network measured {acc:.1%}", REPORT_HINT
+        return f"you reported {got:.1%}, your network measured {acc:.1%}", hint
     return None
+
+
+def as_fraction(reported) -> float:
+    """A reported accuracy as a fraction: a number from 0 to 1 (a fraction) or above 1 up to
+    100 (a percentage), or its text, optionally ending in %. ValueError says what is wrong."""
+    value, percent = reported, False
+    if isinstance(reported, str):
+        percent = reported.strip().endswith("%")
+        try:
+            value = float(reported.strip().removesuffix("%"))
+        except ValueError:
+            raise ValueError(f"you reported {reported!r}, which is not a number") from None
+    elif isinstance(reported, bool) or not isinstance(reported, numbers.Real):
+        raise ValueError(f"you reported {reported!r}, which is not a number")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"you reported {reported!r}, which is not a finite number")
+    if not 0 <= value <= 100:
+        raise ValueError(f"you reported {reported!r}, which is not an accuracy from 0 to 100 %")
+    return value / 100 if percent or value > 1 else value
 
 
 class Check:
@@ -148,7 +181,17 @@ LAYER_CHECKS = (forward, running_stats, eval_mode, backward)
 
 
 class Score(tuple):
-    """(check, result) pairs; the repr is the score, each check, and a line to hand in."""
+    """(check, result) pairs; the repr is the score, each check, and a line to hand in.
+    ``notes``: what the offline grader found in the notebook (``capstone_grader``)."""
+
+    def __new__(cls, pairs, notes=()):
+        score = super().__new__(cls, pairs)
+        score.notes = tuple(notes)
+        return score
+
+    def reasons(self) -> list[str]:
+        """Why each check below full points lost them, after the grader's notes."""
+        return [*self.notes, *(f"{c.name}: {r.message}" for c, r in self if not r)]
 
     @property
     def points(self) -> int:
@@ -169,46 +212,7 @@ def score(cls, reported) -> Score:
     return Score([*results, (training, training.check(reported, cls))])
 
 
-ANSWER_TAGS = ("capstone-layer", "capstone-report")  # the notebook's cells a grader runs
+if __name__ == "__main__":  # python -m bnlib.notebook.capstone NOTEBOOK ...
+    from bnlib.notebook.capstone_grader import main
 
-
-def grade(path) -> Score:
-    """Score a handed-in notebook 08 without opening it: run its two answer cells (tagged
-    ``capstone-layer``: the class; ``capstone-report``: the accuracy) in a fresh namespace.
-
-    This runs the learner's code, as opening the notebook would. A cell that fails leaves
-    its part unanswered: that part scores 0 ("not attempted yet").
-    """
-    import json
-    from pathlib import Path
-
-    cells = json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
-    space = {"np": np, "capstone": sys.modules[__name__]}
-    for tag in ANSWER_TAGS:
-        for cell in cells:
-            if tag in cell.get("metadata", {}).get("tags", []):
-                try:
-                    with warnings.catch_warnings(), np.errstate(all="ignore"):
-                        warnings.simplefilter("ignore")
-                        exec("".join(cell["source"]), space)  # the learner's cell
-                except Exception:  # reported by the checks as not attempted
-                    pass
-    return score(space.get("MyBatchNorm1d", NotWritten), space.get("my_accuracy"))
-
-
-class NotWritten:
-    """Stands in for a class the notebook does not define."""
-
-    def __init__(self, num_features):
-        raise NotImplementedError
-
-
-def main(paths: list[str]) -> int:
-    """``python -m bnlib.notebook.capstone NOTEBOOK ...``: one score line per notebook."""
-    for path in paths:
-        print(f"{path}: {repr(grade(path)).splitlines()[-1]}")
-    return 0
-
-
-if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -28,21 +28,24 @@ ALG1 = (
 HINTS = {
     "divisor": "You normalise with the unbiased variance (divided by m - 1, like np.var(ddof=1) or "
     "torch.var's default). Algorithm 1 uses the biased one, divided by m: np.var(x, axis=0).",
-    "eps": "epsilon goes inside the square root: (x - mu) / np.sqrt(var + eps).",
-    "affine": "Scale and shift at the end: y = self.weight * x_hat + self.bias (gamma, beta).",
-    "running_in_train": "Training mode normalises with the batch's own mean and variance; the "
-    "running statistics are only updated there, and used in eval mode.",
+    "eps": "Your epsilon is outside the square root; it goes inside: "
+    "(x - mu) / np.sqrt(var + eps).",
+    "affine": "Your output is x_hat, not scaled and shifted: end with y = self.weight * x_hat + "
+    "self.bias (gamma, beta).",
+    "running_in_train": "Your training mode normalises with the running statistics; it must use "
+    "the batch's own mean and variance (the running statistics are only updated there, and used "
+    "in eval mode).",
     "momentum": "Your running statistics follow the newest batch almost entirely (new = 0.1 * old "
     "+ 0.9 * batch): momentum inverted. PyTorch's momentum is the weight of the NEW batch: "
     "running = (1 - momentum) * running + momentum * batch (Keras and CS231n call 0.9 the "
     "momentum, the other way round).",
-    "biased_running": "running_var holds the biased variance. PyTorch normalises with the biased "
-    "variance but stores the unbiased one: average in var * m / (m - 1).",
+    "biased_running": "Your running_var holds the biased variance. PyTorch normalises with the "
+    "biased variance but stores the unbiased one: average in var * m / (m - 1).",
     "unchanged": "In training mode, after normalising, update both: running = (1 - momentum) * "
     "running + momentum * batch statistic.",
-    "eval_batch": "Eval mode uses the batch's own statistics. It must normalise with "
+    "eval_batch": "Your eval mode uses the batch's own statistics. It must normalise with "
     "self.running_mean and self.running_var, so that each output depends on its input alone.",
-    "eval_updates": "Eval mode must leave running_mean and running_var as they are.",
+    "eval_updates": "Your eval mode must leave running_mean and running_var as they are.",
     "eval": "y = gamma * (x - running_mean) / np.sqrt(running_var + eps) + beta.",
     "ema": "running = (1 - momentum) * running + momentum * batch statistic, momentum = 0.1, "
     "with the unbiased variance var * m / (m - 1).",
@@ -161,7 +164,8 @@ def judge_running(cls):
         mean, var = _ema(inverted, biased)
         if compare(got[0], mean) is None and compare(got[1], var) is None:
             hints = [HINTS["momentum"]] * inverted + [HINTS["biased_running"]] * biased
-    message = f"after 3 training batches, {' and '.join(wrong)} differ from PyTorch's"
+    verb = "differs" if len(wrong) == 1 else "differ"
+    message = f"after 3 training batches, {' and '.join(wrong)} {verb} from PyTorch's"
     return message, " ".join(hints) or HINTS["ema"]
 
 
