@@ -89,9 +89,14 @@ class _BatchNorm:
             if self.training and self.track_running_stats:
                 self.num_batches_tracked += 1
                 mean, var = update_running_stats(
-                    self.running_mean, self.running_var, cache.mu, cache.var,
-                    x.size // x.shape[1], self.momentum, self.num_batches_tracked,
-                )  # fmt: skip
+                    self.running_mean,
+                    self.running_var,
+                    cache.mu,
+                    cache.var,
+                    x.size // x.shape[1],
+                    self.momentum,
+                    self.num_batches_tracked,
+                )
                 dtype = self.running_mean.dtype
                 self.running_mean, self.running_var = mean.astype(dtype), var.astype(dtype)
             self._cache = cache

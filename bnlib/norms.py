@@ -113,8 +113,9 @@ def batch_mates(x, i: int, m: int, *, draws: int = 400, eps: float = 1e-5, seed=
     """
     x = _check.float_array(x)
     if x.ndim != 2 or not 0 <= i < len(x) or not 2 <= m <= len(x):
-        raise ValueError(f"expected x (N, C), 0 <= i < N and 2 <= m <= N "
-                         f"(got x {x.shape}, i={i}, m={m})")  # fmt: skip
+        raise ValueError(
+            f"expected x (N, C), 0 <= i < N and 2 <= m <= N (got x {x.shape}, i={i}, m={m})"
+        )
     others = np.delete(np.arange(len(x)), i)
     idx = others[np.random.default_rng(seed).integers(0, len(others), (draws, m - 1))]
     batch = np.concatenate([np.broadcast_to(x[i], (draws, 1, x.shape[1])), x[idx]], axis=1)

@@ -121,9 +121,11 @@ def test_tanh_is_a_rescaled_sigmoid():
 
 
 @given(
-    gamma=st.floats(0.05, 20), beta=st.floats(-10, 10), delta=st.floats(1e-4, 0.5),
+    gamma=st.floats(0.05, 20),
+    beta=st.floats(-10, 10),
+    delta=st.floats(1e-4, 0.5),
     activation=st.sampled_from(["sigmoid", "tanh"]),
-)  # fmt: skip
+)
 def test_fractions_are_probabilities_and_symmetric_in_beta(gamma, beta, delta, activation):
     lin = A.linear_fraction(gamma, beta, delta, activation)
     sat = A.saturation_fraction(gamma, beta, activation)
@@ -154,11 +156,14 @@ def test_vectorised_over_gamma_beta_delta():
     [
         (lambda: A.linear_fraction(0.0, 0.0, 0.02), r"gamma must be finite and > 0 \(got 0.0\)"),
         (lambda: A.linear_fraction(1.0, 0.0, -0.1), r"delta must be finite and > 0 \(got -0.1\)"),
-        (lambda: A.linear_range(0.02, "relu"), r"activation must be 'sigmoid' or 'tanh' here \(got 'relu'\); ReLU has no tangent"),
+        (
+            lambda: A.linear_range(0.02, "relu"),
+            r"activation must be 'sigmoid' or 'tanh' here \(got 'relu'\); ReLU has no tangent",
+        ),
         (lambda: A.nonlinearity_index([1.0, np.nan], 0.0), r"gamma must be finite and > 0"),
         (lambda: A.saturation_fraction(1.0, 0.0, "gelu"), r"got 'gelu'"),
     ],
-)  # fmt: skip
+)
 def test_bad_input_is_refused_clearly(call, message):
     with pytest.raises(ValueError, match=message):
         call()

@@ -14,8 +14,11 @@ def test_bench_figure1_runs_and_its_trainers_agree():
     script = ROOT / "benchmarks" / "bench_figure1.py"
     out = subprocess.run(
         [sys.executable, str(script), "--steps", "30"],
-        capture_output=True, text=True, env={"BNLIB_PROGRESS": "0", "PATH": ""}, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env={"BNLIB_PROGRESS": "0", "PATH": ""},
+        check=False,
+    )
     assert out.returncode in (0, 1), out.stderr  # 1: a target missed, not a crash
     for row in ("| 1 ", "| 2 ", "| best ", "| fast trainer <= 20 s", "| plain / fast >= 4x"):
         assert row in out.stdout, f"{row!r} missing from:\n{out.stdout}"

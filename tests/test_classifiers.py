@@ -23,15 +23,18 @@ def _alone(x, y, sizes, seed, **kwargs):
 @pytest.mark.parametrize("freeze", [(), ("gamma", "beta"), ("beta",)])
 def test_fit_classifiers_trains_each_network_as_it_would_train_alone(freeze):
     data, seeds = [xor(80, seed=1), xor(80, seed=2), xor(80, seed=1)], [0, 1, 2]
-    fits = fit_classifiers(data, [2, 4, 4, 1], seeds=seeds, freeze=freeze, lr=1.0, steps=40,
-                           batch_size=16)  # fmt: skip
+    fits = fit_classifiers(
+        data, [2, 4, 4, 1], seeds=seeds, freeze=freeze, lr=1.0, steps=40, batch_size=16
+    )
     for (x, y), seed, (net, acc, result) in zip(data, seeds, fits, strict=True):
-        alone, expected = _alone(x, y, [2, 4, 4, 1], seed, freeze=freeze, lr=1.0, steps=40,
-                                 batch_size=16)  # fmt: skip
+        alone, expected = _alone(
+            x, y, [2, 4, 4, 1], seed, freeze=freeze, lr=1.0, steps=40, batch_size=16
+        )
         np.testing.assert_allclose(result.loss, expected.loss, rtol=1e-10)
         np.testing.assert_allclose(net(x), alone(x), rtol=1e-9, atol=1e-12)
-        for got, want in zip(result.gamma + result.beta, expected.gamma + expected.beta,
-                             strict=True):  # fmt: skip
+        for got, want in zip(
+            result.gamma + result.beta, expected.gamma + expected.beta, strict=True
+        ):
             np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
         assert acc == np.mean((alone(x)[:, 0] > 0) == (y > 0.5))
         assert not result.diverged and result.lr == 1.0
@@ -40,11 +43,13 @@ def test_fit_classifiers_trains_each_network_as_it_would_train_alone(freeze):
 def test_fit_classifiers_freezes_each_network_as_asked():
     data, seeds = [xor(80, seed=1)] * 4, [0, 1, 0, 2]
     freeze = [("gamma", "beta"), ("beta",), ("gamma",), ()]
-    fits = fit_classifiers(data, [2, 4, 4, 1], seeds=seeds, freeze=freeze, lr=1.0, steps=40,
-                           batch_size=16)  # fmt: skip
+    fits = fit_classifiers(
+        data, [2, 4, 4, 1], seeds=seeds, freeze=freeze, lr=1.0, steps=40, batch_size=16
+    )
     for (x, y), seed, kinds, (net, _, result) in zip(data, seeds, freeze, fits, strict=True):
-        alone, expected = _alone(x, y, [2, 4, 4, 1], seed, freeze=kinds, lr=1.0, steps=40,
-                                 batch_size=16)  # fmt: skip
+        alone, expected = _alone(
+            x, y, [2, 4, 4, 1], seed, freeze=kinds, lr=1.0, steps=40, batch_size=16
+        )
         np.testing.assert_allclose(result.loss, expected.loss, rtol=1e-10)
         np.testing.assert_allclose(net(x), alone(x), rtol=1e-9, atol=1e-12)
         for kind, history in (("gamma", result.gamma), ("beta", result.beta)):
@@ -71,12 +76,22 @@ def test_fit_classifiers_fits_a_linear_model_too_and_reports_divergence():
 @pytest.mark.parametrize(
     ("data", "sizes", "seeds", "message"),
     [
-        ([xor(40)], [2, 1], [0, 1], r"one seed per data set and data sets of one size \(got 2 seeds"),
-        ([xor(40), xor(60)], [2, 1], [0, 1], r"data sets of one size \(got 2 seeds, sizes \[40, 60\]\)"),
+        (
+            [xor(40)],
+            [2, 1],
+            [0, 1],
+            r"one seed per data set and data sets of one size \(got 2 seeds",
+        ),
+        (
+            [xor(40), xor(60)],
+            [2, 1],
+            [0, 1],
+            r"data sets of one size \(got 2 seeds, sizes \[40, 60\]\)",
+        ),
         ([], [2, 1], [], r"one seed per data set"),
         ([xor(40)], [2, 2], [0], r"expected one output logit \(got sizes \[2, 2\]\)"),
     ],
-)  # fmt: skip
+)
 def test_fit_classifiers_refuses_bad_input_clearly(data, sizes, seeds, message):
     with pytest.raises(ValueError, match=message):
         fit_classifiers(data, sizes, seeds=seeds, steps=2)

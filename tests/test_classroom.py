@@ -66,12 +66,23 @@ def test_slide_rules_on_a_small_lesson():
         ]
     }
     assert slides.slide_types(nb) == [
-        "slide", "skip",
-        "slide", "subslide", "notes", "skip", "subslide", "subslide",
-        "slide", "-", "subslide", "-",
-        "notes", "notes", "skip",
         "slide",
-    ]  # fmt: skip
+        "skip",
+        "slide",
+        "subslide",
+        "notes",
+        "skip",
+        "subslide",
+        "subslide",
+        "slide",
+        "-",
+        "subslide",
+        "-",
+        "notes",
+        "notes",
+        "skip",
+        "slide",
+    ]
 
 
 def test_slide_tool_is_idempotent_and_touches_only_slideshow_metadata():

@@ -98,8 +98,11 @@ def test_propagate_refuses_bad_input(net):
         propagate(x.astype(int), ws, "relu", "he")
 
 
-@given(arrays(np.float64, st.tuples(st.integers(2, 40), st.integers(1, 4)),
-              elements=st.floats(-1e3, 1e3)))  # fmt: skip
+@given(
+    arrays(
+        np.float64, st.tuples(st.integers(2, 40), st.integers(1, 4)), elements=st.floats(-1e3, 1e3)
+    )
+)
 def test_summarize_matches_numpy_percentile_and_quantile(z):
     s = summarize(z)
     np.testing.assert_allclose(s.mean, z.mean(0))
@@ -124,8 +127,10 @@ def test_summarize_refuses_a_single_example():
         summarize(np.zeros((1, 5)))
 
 
-@given(arrays(np.float64, st.integers(1, 30), elements=st.floats(-100, 100)),
-       arrays(np.float64, st.integers(1, 30), elements=st.floats(-100, 100)))  # fmt: skip
+@given(
+    arrays(np.float64, st.integers(1, 30), elements=st.floats(-100, 100)),
+    arrays(np.float64, st.integers(1, 30), elements=st.floats(-100, 100)),
+)
 def test_wasserstein1_matches_scipy(a, b):
     assert wasserstein1(a, b) == pytest.approx(stats.wasserstein_distance(a, b), abs=1e-9)
 

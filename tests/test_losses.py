@@ -34,10 +34,13 @@ def test_gradient_matches_numerical_gradient(loss_fn, rng):
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: mse(np.zeros((4, 2)), np.zeros((4, 3))), r"mse: expected pred \(N, K\) and target of the same shape \(got \(4, 2\) and \(4, 3\)\)"),
+        (
+            lambda: mse(np.zeros((4, 2)), np.zeros((4, 3))),
+            r"mse: expected pred \(N, K\) and target of the same shape \(got \(4, 2\) and \(4, 3\)\)",
+        ),
         (lambda: bce_with_logits(np.zeros((4, 1)), np.zeros(5)), r"got \(4, 1\) and \(5, 1\)"),
     ],
-)  # fmt: skip
+)
 def test_bad_input_is_refused_clearly(call, message):
     with pytest.raises(ValueError, match=message):
         call()
@@ -66,10 +69,16 @@ def test_cross_entropy_gradient_and_stability(rng):
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: cross_entropy(np.zeros((3, 2)), np.zeros(3)), r"cross_entropy: expected logits \(N, K\) and integer labels \(N,\) \(got \(3, 2\) and float64 \(3,\)\)"),
-        (lambda: cross_entropy(np.zeros((3, 2)), np.array([0, 2, 1])), r"labels must be class numbers 0..1 \(got 0..2\)"),
+        (
+            lambda: cross_entropy(np.zeros((3, 2)), np.zeros(3)),
+            r"cross_entropy: expected logits \(N, K\) and integer labels \(N,\) \(got \(3, 2\) and float64 \(3,\)\)",
+        ),
+        (
+            lambda: cross_entropy(np.zeros((3, 2)), np.array([0, 2, 1])),
+            r"labels must be class numbers 0..1 \(got 0..2\)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_cross_entropy_refuses_bad_labels(call, message):
     with pytest.raises(ValueError, match=message):
         call()

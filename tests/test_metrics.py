@@ -41,11 +41,17 @@ def test_torch_model_in_train_mode_depends_on_the_batching_in_eval_mode_not():
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: predict(linear_model, np.ones((3, 2)), 0), r"batch_size must be a positive integer or None \(got 0\)"),
+        (
+            lambda: predict(linear_model, np.ones((3, 2)), 0),
+            r"batch_size must be a positive integer or None \(got 0\)",
+        ),
         (lambda: predict(linear_model, np.ones((3, 2)), 2.5), r"\(got 2.5\)"),
-        (lambda: accuracy(linear_model, np.ones((3, 2)), [0, 1]), r"as many examples \(got 3 and 2\)"),
+        (
+            lambda: accuracy(linear_model, np.ones((3, 2)), [0, 1]),
+            r"as many examples \(got 3 and 2\)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_input_is_refused_clearly(call, message):
     with pytest.raises(ValueError, match=message):
         call()

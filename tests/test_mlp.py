@@ -207,8 +207,14 @@ def test_mlp_with_a_norm_class_uses_that_class_and_calls_its_parameters_gamma_be
 
     own, ref = mlp([3, 4, 4, 2], norm=MyBatchNorm1d, seed=1), mlp([3, 4, 4, 2], seed=1)
     assert [type(layer).__name__ for layer in own.layers] == [
-        "Linear", "MyBatchNorm1d", "Activation", "Linear", "MyBatchNorm1d", "Activation", "Linear",
-    ]  # fmt: skip
+        "Linear",
+        "MyBatchNorm1d",
+        "Activation",
+        "Linear",
+        "MyBatchNorm1d",
+        "Activation",
+        "Linear",
+    ]
     assert own.layers[0].bias is None and own.bn_layers == []
     assert [p.kind for p in own.parameters()] == [p.kind for p in ref.parameters()]
     x, t = rng.standard_normal((6, 3)), rng.standard_normal((6, 2))

@@ -84,13 +84,22 @@ def test_noise_floor_grows_with_the_scale_range_and_the_jitter(rng):
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: NoisyShift(scale=(1.5, 1.0)), r"expected 0 < scale\[0\] <= scale\[1\], mean_shift >= 0 and jitter >= 0 \(got scale=\(1.5, 1.0\)"),
+        (
+            lambda: NoisyShift(scale=(1.5, 1.0)),
+            r"expected 0 < scale\[0\] <= scale\[1\], mean_shift >= 0 and jitter >= 0 \(got scale=\(1.5, 1.0\)",
+        ),
         (lambda: NoisyShift(jitter=-1), r"jitter=-1\)"),
-        (lambda: NoisyShift().backward(np.ones((2, 2))), r"call forward\(x\) before backward\(dy\)"),
-        (lambda: noise_floor(np.ones(5)), r"expected x \(N, C\) with N >= 2 and pairs >= 1 \(got x of shape \(5,\) and pairs=20\)"),
+        (
+            lambda: NoisyShift().backward(np.ones((2, 2))),
+            r"call forward\(x\) before backward\(dy\)",
+        ),
+        (
+            lambda: noise_floor(np.ones(5)),
+            r"expected x \(N, C\) with N >= 2 and pairs >= 1 \(got x of shape \(5,\) and pairs=20\)",
+        ),
         (lambda: noise_floor(np.ones((3, 2)), pairs=0), r"pairs=0\)"),
     ],
-)  # fmt: skip
+)
 def test_bad_input_is_refused_clearly(call, message):
     with pytest.raises((ValueError, RuntimeError), match=message):
         call()

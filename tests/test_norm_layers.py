@@ -104,13 +104,28 @@ def test_without_affine_there_are_no_parameters(rng):
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: GroupNorm(4, 6), r"num_groups must be a positive divisor of the 6 channels \(got 4\)"),
-        (lambda: LayerNorm(5)(np.ones((2, 6))), r"expected input of shape \(N, \*\(5,\)\) \(got \(2, 6\)\)"),
-        (lambda: GroupNorm(2, 6)(np.ones((2, 4))), r"expected 6 channels in axis 1 \(got input of shape \(2, 4\)\)"),
-        (lambda: GroupNorm(2, 6)(np.ones((2, 6), dtype=np.int64)), r"x must be a floating-point array"),
-        (lambda: LayerNorm(4).backward(np.ones((2, 4))), r"call forward\(x\) before backward\(dy\)"),
+        (
+            lambda: GroupNorm(4, 6),
+            r"num_groups must be a positive divisor of the 6 channels \(got 4\)",
+        ),
+        (
+            lambda: LayerNorm(5)(np.ones((2, 6))),
+            r"expected input of shape \(N, \*\(5,\)\) \(got \(2, 6\)\)",
+        ),
+        (
+            lambda: GroupNorm(2, 6)(np.ones((2, 4))),
+            r"expected 6 channels in axis 1 \(got input of shape \(2, 4\)\)",
+        ),
+        (
+            lambda: GroupNorm(2, 6)(np.ones((2, 6), dtype=np.int64)),
+            r"x must be a floating-point array",
+        ),
+        (
+            lambda: LayerNorm(4).backward(np.ones((2, 4))),
+            r"call forward\(x\) before backward\(dy\)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_input_is_refused_clearly(call, message):
     with pytest.raises((ValueError, TypeError, RuntimeError), match=message):
         call()

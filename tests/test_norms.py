@@ -60,13 +60,25 @@ def test_sync_batch_stats_equal_the_stats_of_the_whole_batch(sizes, seed):
 @pytest.mark.parametrize(
     ("call", "message"),
     [
-        (lambda: group_norm(np.ones((2, 6)), 4), r"num_groups must be a positive divisor of the 6 channels \(got 4\)"),
-        (lambda: layer_norm(np.ones((2, 6)), gamma=np.ones(5)), r"gamma must have the shape of one example, \(6,\) \(got \(5,\)\)"),
+        (
+            lambda: group_norm(np.ones((2, 6)), 4),
+            r"num_groups must be a positive divisor of the 6 channels \(got 4\)",
+        ),
+        (
+            lambda: layer_norm(np.ones((2, 6)), gamma=np.ones(5)),
+            r"gamma must have the shape of one example, \(6,\) \(got \(5,\)\)",
+        ),
         (lambda: layer_norm(np.ones((2, 6)), eps=0.0), r"expected var \+ eps > 0"),
-        (lambda: sync_batch_stats([2, 0], np.zeros((2, 3)), np.ones((2, 3))), r"expected counts \(K,\) >= 1"),
-        (lambda: sync_batch_stats([2, 2], np.zeros((2, 3)), np.ones((2, 4))), r"variances must have the shape of means"),
+        (
+            lambda: sync_batch_stats([2, 0], np.zeros((2, 3)), np.ones((2, 3))),
+            r"expected counts \(K,\) >= 1",
+        ),
+        (
+            lambda: sync_batch_stats([2, 2], np.zeros((2, 3)), np.ones((2, 4))),
+            r"variances must have the shape of means",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_input_is_refused_clearly(call, message):
     with pytest.raises(ValueError, match=message):
         call()
@@ -95,5 +107,8 @@ def test_batch_mates_of_two_are_plus_or_minus_one(rng):
 def test_batch_mates_refuses_bad_input():
     from bnlib.norms import batch_mates
 
-    with pytest.raises(ValueError, match=r"expected x \(N, C\), 0 <= i < N and 2 <= m <= N \(got x \(5, 2\), i=0, m=6\)"):  # fmt: skip
+    with pytest.raises(
+        ValueError,
+        match=r"expected x \(N, C\), 0 <= i < N and 2 <= m <= N \(got x \(5, 2\), i=0, m=6\)",
+    ):
         batch_mates(np.zeros((5, 2)), 0, 6)

@@ -27,8 +27,9 @@ NORMS = ("batch", "layer", "group", None)
 
 def nets_and_data(norm, blocks=3, sizes=(6, 10, 10, 4), n=16, seed=0):
     """``blocks`` networks of one shape (seeds 0, 1, ...), each with its own inputs."""
-    nets = [mlp(list(sizes), activation="tanh", norm=norm, num_groups=5, seed=s)
-            for s in range(blocks)]  # fmt: skip
+    nets = [
+        mlp(list(sizes), activation="tanh", norm=norm, num_groups=5, seed=s) for s in range(blocks)
+    ]
     for net in nets:  # gamma and beta away from 1 and 0, so a mix-up would show
         for p in net.parameters():
             p.value[...] += 0.1 * np.random.default_rng(seed).standard_normal(p.value.shape)
@@ -54,8 +55,10 @@ def test_training_the_wide_network_trains_each_network(norm):
     x, t = inputs(xs), np.stack(ts, axis=1)  # (N, 3 * 6), (N, 3, 4)
     r = sgd(wide, x, t, Blockwise(mse, 3), lr=0.05, steps=6, batch_size=8, seed=3)
     copy_back(wide, nets)
-    losses = [sgd(net, x_s, t_s, mse, lr=0.05, steps=6, batch_size=8, seed=3).loss
-              for net, x_s, t_s in zip(alone, xs, ts, strict=True)]  # fmt: skip
+    losses = [
+        sgd(net, x_s, t_s, mse, lr=0.05, steps=6, batch_size=8, seed=3).loss
+        for net, x_s, t_s in zip(alone, xs, ts, strict=True)
+    ]
     np.testing.assert_allclose(r.loss, np.sum(losses, axis=0), rtol=1e-10)
     for net, ref in zip(nets, alone, strict=True):
         for p, q in zip(net.parameters(), ref.parameters(), strict=True):
@@ -65,8 +68,13 @@ def test_training_the_wide_network_trains_each_network(norm):
             assert bn.num_batches_tracked == bn_ref.num_batches_tracked == 6
 
 
-@given(blocks=st.integers(1, 4), n_in=st.integers(1, 5), n_out=st.integers(1, 5),
-       n=st.integers(1, 6), bias=st.booleans())  # fmt: skip
+@given(
+    blocks=st.integers(1, 4),
+    n_in=st.integers(1, 5),
+    n_out=st.integers(1, 5),
+    n=st.integers(1, 6),
+    bias=st.booleans(),
+)
 def test_block_linear_is_one_linear_per_block(blocks, n_in, n_out, n, bias):
     rng = np.random.default_rng(blocks * 100 + n_in * 10 + n_out)
     lins = [Linear(n_in, n_out, bias=bias, rng=rng) for _ in range(blocks)]
@@ -139,16 +147,44 @@ def test_block_of_follows_the_parameters():
 @pytest.mark.parametrize(
     ("call", "error", "message"),
     [
-        (lambda: side_by_side([mlp([3, 4, 2]), mlp([3, 5, 2])]), ValueError, r"expected one or more networks of one shape \(got 2 shapes\)"),
-        (lambda: side_by_side([]), ValueError, r"expected one or more networks of one shape \(got 0 shapes\)"),
-        (lambda: side_by_side([insert_noise(mlp([3, 4, 2]))] * 2), TypeError, r"cannot widen a NoisyShift layer"),
-        (lambda: BlockLinear(np.ones((3, 4))), ValueError, r"expected weight \(S, out, in\) and bias \(S, out\) or None \(got \(3, 4\)"),
-        (lambda: BlockLinear(np.ones((2, 3, 4)), np.ones((2, 4))), ValueError, r"bias \(S, out\) or None \(got \(2, 3, 4\) and \(2, 4\)\)"),
+        (
+            lambda: side_by_side([mlp([3, 4, 2]), mlp([3, 5, 2])]),
+            ValueError,
+            r"expected one or more networks of one shape \(got 2 shapes\)",
+        ),
+        (
+            lambda: side_by_side([]),
+            ValueError,
+            r"expected one or more networks of one shape \(got 0 shapes\)",
+        ),
+        (
+            lambda: side_by_side([insert_noise(mlp([3, 4, 2]))] * 2),
+            TypeError,
+            r"cannot widen a NoisyShift layer",
+        ),
+        (
+            lambda: BlockLinear(np.ones((3, 4))),
+            ValueError,
+            r"expected weight \(S, out, in\) and bias \(S, out\) or None \(got \(3, 4\)",
+        ),
+        (
+            lambda: BlockLinear(np.ones((2, 3, 4)), np.ones((2, 4))),
+            ValueError,
+            r"bias \(S, out\) or None \(got \(2, 3, 4\) and \(2, 4\)\)",
+        ),
         (lambda: Blockwise(mse, 0), ValueError, r"blocks must be a positive integer \(got 0\)"),
-        (lambda: Blockwise(mse, 2).per_block(np.ones((4, 5)), np.ones((4, 2, 2))), ValueError, r"expected pred \(N, 2\*K\) and t \(N, 2, ...\) \(got \(4, 5\) and \(4, 2, 2\)\)"),
-        (lambda: Blockwise(mse, 2)(np.ones((4, 6)), np.ones((4, 3))), ValueError, r"expected pred \(N, 2\*K\) and t \(N, 2, ...\)"),
+        (
+            lambda: Blockwise(mse, 2).per_block(np.ones((4, 5)), np.ones((4, 2, 2))),
+            ValueError,
+            r"expected pred \(N, 2\*K\) and t \(N, 2, ...\) \(got \(4, 5\) and \(4, 2, 2\)\)",
+        ),
+        (
+            lambda: Blockwise(mse, 2)(np.ones((4, 6)), np.ones((4, 3))),
+            ValueError,
+            r"expected pred \(N, 2\*K\) and t \(N, 2, ...\)",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_input_is_refused_clearly(call, error, message):
     with pytest.raises(error, match=message):
         call()

@@ -150,11 +150,17 @@ def test_drifting_moments_move_fast_then_slowly():
         (lambda: T.start_weight(-1, 3), r"momentum must be in \[0, 1\] \(got -1\)"),
         (lambda: T.ema_error(np.zeros(3), np.ones(3), [0.1, 7], 0.0), r"\(got 7.0\)"),
         (lambda: T.simulated_batch_stats(np.zeros(3), np.ones(3), 1), r"m must be an integer >= 2"),
-        (lambda: T.best_momentum(np.zeros(3), np.ones(3), [], 0.0), r"at least one value \(got none\)"),
-        (lambda: T.running_stats_trace(np.zeros((3, 2)), np.ones((3, 4)), 4), r"batch_vars must have the shape of batch_means, \(3, 2\) \(got \(3, 4\)\)"),
+        (
+            lambda: T.best_momentum(np.zeros(3), np.ones(3), [], 0.0),
+            r"at least one value \(got none\)",
+        ),
+        (
+            lambda: T.running_stats_trace(np.zeros((3, 2)), np.ones((3, 4)), 4),
+            r"batch_vars must have the shape of batch_means, \(3, 2\) \(got \(3, 4\)\)",
+        ),
         (lambda: T.running_stats_trace(np.zeros((3, 2)), np.ones((3, 2)), 1), r"needs m >= 2"),
     ],
-)  # fmt: skip
+)
 def test_bad_input_is_refused_clearly(call, message):
     with pytest.raises(ValueError, match=message):
         call()

@@ -211,13 +211,18 @@ def split_drift(s: Summary, cross: Summary, relative: bool = False, shape: bool 
     standard deviation at the earlier probe t (scale-free). ``shape``: W1 between the
     ``standardized`` distributions, so changes of a unit's mean and scale do not count."""
     if cross.quantiles.shape != (s.quantiles.shape[0] - 1, *s.quantiles.shape[1:]):
-        raise ValueError(f"expected cross records (P - 1, L, C, Q) for a Summary (P, L, C, Q) "
-                         f"(got {cross.quantiles.shape} for {s.quantiles.shape})")  # fmt: skip
+        raise ValueError(
+            f"expected cross records (P - 1, L, C, Q) for a Summary (P, L, C, Q) "
+            f"(got {cross.quantiles.shape} for {s.quantiles.shape})"
+        )
     if relative and shape:
         raise ValueError("give relative or shape, not both (shape is already scale-free)")
     q, held = (standardized(s), standardized(cross)) if shape else (s.quantiles, cross.quantiles)
     then, now = q[:-1], q[1:]
     scale = np.maximum(s.std[:-1], 1e-12) if relative else 1.0
-    parts = (w1_from_quantiles(now, then), w1_from_quantiles(held, then),
-             w1_from_quantiles(now, held))  # fmt: skip
+    parts = (
+        w1_from_quantiles(now, then),
+        w1_from_quantiles(held, then),
+        w1_from_quantiles(now, held),
+    )
     return Split(*((p / scale).mean(axis=-1) for p in parts))

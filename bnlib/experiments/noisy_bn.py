@@ -92,10 +92,14 @@ def noise_floor(x, *, pairs: int = 20, seed: int = 0, **noise) -> float:
     """
     x = _check.float_array(x)
     if x.ndim != 2 or len(x) < 2 or not isinstance(pairs, int) or pairs < 1:
-        raise ValueError(f"expected x (N, C) with N >= 2 and pairs >= 1 (got x of shape "
-                         f"{x.shape} and pairs={pairs!r})")  # fmt: skip
+        raise ValueError(
+            f"expected x (N, C) with N >= 2 and pairs >= 1 (got x of shape "
+            f"{x.shape} and pairs={pairs!r})"
+        )
     layer = NoisyShift(seed=seed, **noise)
     # W1(noise(x), noise'(x)) per unit, averaged
-    w1 = [w1_from_quantiles(summarize(layer(x)).quantiles, summarize(layer(x)).quantiles)
-          for _ in range(pairs)]  # fmt: skip
+    w1 = [
+        w1_from_quantiles(summarize(layer(x)).quantiles, summarize(layer(x)).quantiles)
+        for _ in range(pairs)
+    ]
     return float(np.mean(w1))

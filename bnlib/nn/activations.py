@@ -93,8 +93,10 @@ def _normal_cdf(z) -> np.ndarray:
 
 def _smooth(activation: str) -> str:
     if activation not in _TANGENT:
-        raise ValueError(f"activation must be 'sigmoid' or 'tanh' here (got {activation!r}); "
-                         "ReLU has no tangent at 0: see active_fraction")  # fmt: skip
+        raise ValueError(
+            f"activation must be 'sigmoid' or 'tanh' here (got {activation!r}); "
+            "ReLU has no tangent at 0: see active_fraction"
+        )
     return activation
 
 

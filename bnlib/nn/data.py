@@ -83,8 +83,9 @@ def load_mnist(n_test: int = 1000, seed: int = 0) -> MNIST:
     if not isinstance(n_test, int | np.integer) or not 0 < n_test < N_IMAGES:
         raise ValueError(f"n_test must be an integer in 1..{N_IMAGES - 1} (got {n_test!r})")
     if n_test % N_CLASSES:
-        raise ValueError(f"n_test must be a multiple of {N_CLASSES}, for a stratified split "
-                         f"(got {n_test})")  # fmt: skip
+        raise ValueError(
+            f"n_test must be a multiple of {N_CLASSES}, for a stratified split (got {n_test})"
+        )
     pixels, labels = _read(mnist_path())
     rng = np.random.default_rng(seed)
     per_class = n_test // N_CLASSES

@@ -15,8 +15,10 @@ def _pair(pred, target, name: str):
     if target.ndim == 1 and pred.ndim == 2 and pred.shape[1] == 1:
         target = target[:, None]
     if pred.ndim != 2 or target.shape != pred.shape:
-        raise ValueError(f"{name}: expected pred (N, K) and target of the same shape "
-                         f"(got {pred.shape} and {target.shape})")  # fmt: skip
+        raise ValueError(
+            f"{name}: expected pred (N, K) and target of the same shape "
+            f"(got {pred.shape} and {target.shape})"
+        )
     return pred, target
 
 
@@ -46,8 +48,10 @@ def cross_entropy(logits, labels) -> tuple[float, np.ndarray]:
     z = _check.float_array(logits, "logits")
     y = np.asarray(labels)
     if z.ndim != 2 or y.shape != (len(z),) or not np.issubdtype(y.dtype, np.integer):
-        raise ValueError(f"cross_entropy: expected logits (N, K) and integer labels (N,) "
-                         f"(got {z.shape} and {y.dtype} {y.shape})")  # fmt: skip
+        raise ValueError(
+            f"cross_entropy: expected logits (N, K) and integer labels (N,) "
+            f"(got {z.shape} and {y.dtype} {y.shape})"
+        )
     if y.size and (y.min() < 0 or y.max() >= z.shape[1]):
         raise ValueError(
             f"labels must be class numbers 0..{z.shape[1] - 1} (got {y.min()}..{y.max()})"

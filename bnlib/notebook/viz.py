@@ -63,11 +63,34 @@ def use_style() -> None:
 
 
 _TEX_WORDS = {
-    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε",
-    "eta": "η", "theta": "θ", "lambda": "λ", "mu": "μ", "sigma": "σ", "Sigma": "Σ", "phi": "φ",
-    "cdot": "·", "times": "×", "approx": "≈", "leq": "≤", "geq": "≥", "infty": "∞", "to": "→",
-    "ell": "ℓ", "partial": "∂", "nabla": "∇", "sum": "Σ", "mathcal": "", "mathrm": "", "mathbf": "",
-}  # fmt: skip
+    "alpha": "α",
+    "beta": "β",
+    "gamma": "γ",
+    "delta": "δ",
+    "epsilon": "ε",
+    "varepsilon": "ε",
+    "eta": "η",
+    "theta": "θ",
+    "lambda": "λ",
+    "mu": "μ",
+    "sigma": "σ",
+    "Sigma": "Σ",
+    "phi": "φ",
+    "cdot": "·",
+    "times": "×",
+    "approx": "≈",
+    "leq": "≤",
+    "geq": "≥",
+    "infty": "∞",
+    "to": "→",
+    "ell": "ℓ",
+    "partial": "∂",
+    "nabla": "∇",
+    "sum": "Σ",
+    "mathcal": "",
+    "mathrm": "",
+    "mathbf": "",
+}
 
 
 def _tex_free(text: str) -> str:

@@ -32,8 +32,10 @@ def _freeze_blocks(wide, frozen) -> None:
     for layer in wide.layers:
         norm = isinstance(layer, BatchNorm1d)
         masks = []  # (attr, keep (S, 1)): every parameter holds its S blocks in order
-        for attr, kind in (("weight", "gamma" if norm else "weight"),
-                           ("bias", "beta" if norm else "bias")):  # fmt: skip
+        for attr, kind in (
+            ("weight", "gamma" if norm else "weight"),
+            ("bias", "beta" if norm else "bias"),
+        ):
             keep = np.array([[kind not in f] for f in frozen], dtype=float)
             if getattr(layer, attr, None) is not None and not keep.all():
                 masks.append((attr, keep))
@@ -53,9 +55,16 @@ def _masked(layer, backward, masks):
 
 
 def fit_classifiers(
-    data, sizes, *, seeds, activation: str = "sigmoid", freeze=(), lr: float = 2.0,
-    steps: int = 3000, batch_size: int = 64,
-) -> list[tuple]:  # fmt: skip
+    data,
+    sizes,
+    *,
+    seeds,
+    activation: str = "sigmoid",
+    freeze=(),
+    lr: float = 2.0,
+    steps: int = 3000,
+    batch_size: int = 64,
+) -> list[tuple]:
     """``fit_classifier`` for several networks at once, trained side by side as one wide
     network (``many_at_once.side_by_side``): fewer numpy calls, each network's numbers its own.
 
@@ -69,8 +78,10 @@ def fit_classifiers(
     """
     data, seeds = [(_check.float_array(x), np.ravel(t)) for x, t in data], list(seeds)
     if not data or len(seeds) != len(data) or len({len(x) for x, _ in data}) != 1:
-        raise ValueError(f"expected one seed per data set and data sets of one size (got "
-                         f"{len(seeds)} seeds, sizes {[len(x) for x, _ in data]})")  # fmt: skip
+        raise ValueError(
+            f"expected one seed per data set and data sets of one size (got "
+            f"{len(seeds)} seeds, sizes {[len(x) for x, _ in data]})"
+        )
     if sizes[-1] != 1:
         raise ValueError(f"expected one output logit (got sizes {sizes!r})")
     per_net = not isinstance(freeze, str) and any(not isinstance(f, str) for f in freeze)
@@ -86,8 +97,17 @@ def fit_classifiers(
     if per_net:
         _check_args(x, t, lr, steps, batch_size, {k for f in frozen for k in f})
         _freeze_blocks(wide, frozen)
-    r = sgd(wide, x, t, loss_fn, lr=lr, steps=steps, batch_size=batch_size, seed=0,
-            freeze=everywhere if per_net else freeze)  # fmt: skip
+    r = sgd(
+        wide,
+        x,
+        t,
+        loss_fn,
+        lr=lr,
+        steps=steps,
+        batch_size=batch_size,
+        seed=0,
+        freeze=everywhere if per_net else freeze,
+    )
     copy_back(wide, nets)
     losses = np.full((r.steps, len(nets)), np.inf)  # (T, S); inf where activations overflowed
     losses[: len(loss_fn.history)] = loss_fn.history[: r.steps]
@@ -96,7 +116,13 @@ def fit_classifiers(
         net.set_population_stats(xk)
         net.eval()
         own = [[h.reshape(len(h), len(nets), -1)[:, k] for h in hs] for hs in (r.gamma, r.beta)]
-        result = TrainResult(loss=losses[:, k], gamma=own[0], beta=own[1], lr=r.lr,
-                             diverged=r.diverged, message=r.message)  # fmt: skip
+        result = TrainResult(
+            loss=losses[:, k],
+            gamma=own[0],
+            beta=own[1],
+            lr=r.lr,
+            diverged=r.diverged,
+            message=r.message,
+        )
         fits.append((net, float(np.mean((net(xk)[:, 0] > 0) == (tk > 0.5))), result))
     return fits

@@ -70,8 +70,12 @@ def _norm(layers):
     """S normalisation layers of one kind -> one layer over their features side by side."""
     first, s = layers[0], len(layers)
     if isinstance(first, BatchNorm1d):
-        wide = BatchNorm1d(s * first.num_features, eps=first.eps, momentum=first.momentum,
-                           dtype=first.running_mean.dtype)  # fmt: skip
+        wide = BatchNorm1d(
+            s * first.num_features,
+            eps=first.eps,
+            momentum=first.momentum,
+            dtype=first.running_mean.dtype,
+        )
         for attr in ("weight", "bias", "running_mean", "running_var"):
             setattr(wide, attr, np.concatenate([getattr(n, attr) for n in layers]))
         return wide
@@ -148,8 +152,10 @@ class Blockwise:
     def per_block(self, pred, t) -> tuple[np.ndarray, np.ndarray]:
         k = pred.shape[1] // self.blocks
         if pred.shape[1] != k * self.blocks or np.shape(t)[1:2] != (self.blocks,):
-            raise ValueError(f"expected pred (N, {self.blocks}*K) and t (N, {self.blocks}, ...) "
-                             f"(got {pred.shape} and {np.shape(t)})")  # fmt: skip
+            raise ValueError(
+                f"expected pred (N, {self.blocks}*K) and t (N, {self.blocks}, ...) "
+                f"(got {pred.shape} and {np.shape(t)})"
+            )
         parts = [self.loss_fn(pred[:, s * k : (s + 1) * k], t[:, s]) for s in range(self.blocks)]
         return np.array([p[0] for p in parts]), np.concatenate([p[1] for p in parts], axis=1)
 
@@ -163,5 +169,6 @@ def block_of(net: Net, blocks: int) -> np.ndarray:
 
     Every parameter of a wide network holds its blocks one after the other (first axis).
     """
-    return np.concatenate([np.repeat(np.arange(blocks), p.value.size // blocks)
-                           for p in net.parameters()])  # fmt: skip
+    return np.concatenate(
+        [np.repeat(np.arange(blocks), p.value.size // blocks) for p in net.parameters()]
+    )

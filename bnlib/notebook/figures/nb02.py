@@ -61,8 +61,9 @@ def scale_shift_eps(m: int = 2000, seed: int = 0) -> Dashboard:
     ax.legend(loc="upper right", frameon=False)
     # a narrow input is a spike far above the axis: say so instead of showing its cut-off sides
     arrow = {"arrowstyle": "->", "color": "0.3"}
-    off_scale = ax.annotate("", xy=(3.0, top), xytext=(3.5, 0.9), fontsize=11, va="top",
-                            color="0.3", arrowprops=arrow)  # fmt: skip
+    off_scale = ax.annotate(
+        "", xy=(3.0, top), xytext=(3.5, 0.9), fontsize=11, va="top", color="0.3", arrowprops=arrow
+    )
 
     def update(gamma: float, beta: float, eps: float, sigma: float) -> dict:
         x = 3.0 + sigma * z  # the feature before BN: mean 3, std sigma
@@ -73,8 +74,9 @@ def scale_shift_eps(m: int = 2000, seed: int = 0) -> Dashboard:
         line.set_data(*hist_outline(y, bins))
         spike = bool(before.get_ydata().max() > top)  # the input's density leaves the axis
         off_scale.set_visible(spike)
-        off_scale.set_text(f"input off scale: all {m} values\nwithin {num(x.min(), 4)} … "
-                           f"{num(x.max(), 4)}")  # fmt: skip
+        off_scale.set_text(
+            f"input off scale: all {m} values\nwithin {num(x.min(), 4)} … {num(x.max(), 4)}"
+        )
         shown = {
             "mean": float(y.mean()),
             "std": float(y.std()),
@@ -111,8 +113,15 @@ def placement_diagram():
     ]
     arrows = ["u", "x = Wu", "BN(Wu)", "z = g(BN(Wu))"]
     for i, (label, color) in enumerate(boxes):
-        ax.text(3 * i + 1.5, 0, label, ha="center", va="center", fontsize=13,
-                bbox=dict(boxstyle="round,pad=0.5", fc=color, ec="0.3"))  # fmt: skip
+        ax.text(
+            3 * i + 1.5,
+            0,
+            label,
+            ha="center",
+            va="center",
+            fontsize=13,
+            bbox=dict(boxstyle="round,pad=0.5", fc=color, ec="0.3"),
+        )
     spans = [(-1.0, 0.6), (2.4, 3.6), (5.4, 6.6), (8.4, 10.0)]  # between and around the boxes
     for (x0, x1), label in zip(spans, arrows, strict=True):
         arrow = dict(arrowstyle="->", lw=2, color="0.3")

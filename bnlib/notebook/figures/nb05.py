@@ -61,8 +61,15 @@ def forgetting(momenta=(0.5, 0.1, 0.01, 0.001), steps: int = 10_000, fraction: f
         if k <= steps:
             ax.plot([k], [start_weight(a, k)], "o", ms=8, color=line.get_color())
             # left of the dot, below the line: the gap between this curve and the faster one
-            ax.text(k / 1.2, fraction / 3, f"momentum {a:g}\n{k} steps", ha="right",
-                    va="center", color=line.get_color(), fontsize=11)  # fmt: skip
+            ax.text(
+                k / 1.2,
+                fraction / 3,
+                f"momentum {a:g}\n{k} steps",
+                ha="right",
+                va="center",
+                color=line.get_color(),
+                fontsize=11,
+            )
     ax.axhline(fraction, color="0.4", lw=1, ls=":")
     ax.text(1.1, fraction * 1.3, f"{fraction:.0%} left", color="0.3", fontsize=11)
     ax.set(xscale="log", yscale="log", xlim=(1, steps), ylim=(1e-4, 1.5))
@@ -126,19 +133,25 @@ def ema_tracking(steps: int = 600, seed: int = 0) -> Dashboard:
     ax_m, ax_v, ax_e = axes[0, 0], axes[1, 0], fig.add_subplot(gs[:, 1])
     lines = {}
     for ax, true, what in ((ax_m, true_mean, "mean"), (ax_v, true_var, "var")):
-        lines[what, "batch"] = ax.plot([], [], ".", ms=3, color=PALETTE["sky"], alpha=0.5,
-                                       label="batch statistic")[0]  # fmt: skip
+        lines[what, "batch"] = ax.plot(
+            [], [], ".", ms=3, color=PALETTE["sky"], alpha=0.5, label="batch statistic"
+        )[0]
         ax.plot(t, true, color="k", lw=1.5, label="true")
-        lines[what, "cum"] = ax.plot([], [], ls="--", color=PALETTE["orange"],
-                                     label="cumulative (momentum=None)")[0]  # fmt: skip
+        lines[what, "cum"] = ax.plot(
+            [], [], ls="--", color=PALETTE["orange"], label="cumulative (momentum=None)"
+        )[0]
         lines[what, "ema"] = ax.plot([], [], color=PALETTE["blue"], label="running estimate")[0]
         forget = ax.axvline(0, color="0.3", lw=1.2, ls=":", label="start weighs < 1%")
         lines[what, "forget"] = forget
         ax.set(xlim=(0, steps), ylabel=f"running_{what}")
     ax_m.set(ylim=(-0.5, 6.5), yticks=[0, 2, 4, 6], title="mean (starts at 0)")
     ax_m.tick_params(labelbottom=False)
-    ax_v.set(ylim=(0, 14), yticks=[0, 4, 8, 12], xlabel="training step",
-             title="unbiased variance (starts at 1)")  # fmt: skip
+    ax_v.set(
+        ylim=(0, 14),
+        yticks=[0, 4, 8, 12],
+        xlabel="training step",
+        title="unbiased variance (starts at 1)",
+    )
     fig.legend(handles=ax_m.lines, loc="outside lower center", ncols=3, frameon=False, fontsize=11)
     # green, not orange: orange is the cumulative average on the left
     ax_e.plot(grid, np.maximum(np.abs(lag), 1e-4), color=PALETTE["green"], label="lag (bias)")
@@ -192,10 +205,15 @@ def ema_tracking(steps: int = 600, seed: int = 0) -> Dashboard:
             f"noise {num(sd, 3)}; the lowest total is at momentum {best:.2g}."
         )
         shown = {
-            "momentum": momentum, "decay": momentum_to_decay(momentum), "m": m,
-            "steps_to_forget": k, "lag": float(bias), "noise": float(sd),
-            "rms": float(np.hypot(bias, sd)), "best_momentum": best,
-        }  # fmt: skip
+            "momentum": momentum,
+            "decay": momentum_to_decay(momentum),
+            "m": m,
+            "steps_to_forget": k,
+            "lag": float(bias),
+            "noise": float(sd),
+            "rms": float(np.hypot(bias, sd)),
+            "best_momentum": best,
+        }
         fig.suptitle(f"momentum {momentum:.3g} = decay {shown['decay']:.3g}, batch size m = {m}")
         ax_e.set_title(
             f"at step {steps}: lag {num(abs(bias), 3)}, noise {num(sd, 3)}\n"
