@@ -221,7 +221,7 @@ def learning_rate_sweep(runs=None, base_lr: float = BASE_LR, choice: str = "×5"
     ax_a.set(xlim=(0, end), ylim=(0, 100), xlabel="training step", ylabel="test accuracy (%)")
     ylabel = f"input z of a typical\nlayer-{LAYER + 1} sigmoid"
     ax_p.set(xlim=(0, end), ylim=Z_RANGE, xlabel="training step", ylabel=ylabel)
-    ax_a.legend(loc="center right", fontsize=11)
+    ax_a.legend(loc="upper left", bbox_to_anchor=(0, -0.2), ncol=2, fontsize=11)  # off the curves
     legend_percentiles(fig)
 
     def update(choice: str) -> dict:
