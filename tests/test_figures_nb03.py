@@ -10,7 +10,7 @@ from bnlib.notebook.figures import nb03
 
 @pytest.fixture
 def dash():
-    return nb03.scale_and_shift()
+    return nb03.sigmoid_dashboard()
 
 
 def set_values(dash, **values):

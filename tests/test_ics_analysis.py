@@ -39,7 +39,9 @@ def test_relative_drift_is_masked_where_sigma_b_is_tiny():
 def test_sigma_b_is_the_rms_over_the_units():
     sigma = np.ones((2, 3, 4))
     sigma[1, 2] = [1, 1, 1, 3]
-    np.testing.assert_allclose(A.sigma_b(fake_run([0.1, 0.2], sigma)), [1.0, np.sqrt(3.0)])
+    np.testing.assert_allclose(
+        A.sigma_b_per_probe(fake_run([0.1, 0.2], sigma)), [1.0, np.sqrt(3.0)]
+    )
 
 
 def test_outcome_breaks_sticks_or_trains():

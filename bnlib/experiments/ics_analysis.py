@@ -33,7 +33,7 @@ def late(values, run, after: int = AFTER) -> np.ndarray:
     return values[keep].mean(axis=0) if keep.any() else np.full(values.shape[1:], np.nan)
 
 
-def sigma_b(run, layer: int = LAYER) -> np.ndarray:
+def sigma_b_per_probe(run, layer: int = LAYER) -> np.ndarray:
     """σ_B of a layer's input at each probe, the RMS over its units, (P,). With BN this is
     the RMS of |γ| (z = γ x̂ + β), not a measurement of the earlier layers."""
     return np.sqrt(np.mean(run.z.std[:, layer] ** 2, axis=-1))
@@ -49,7 +49,7 @@ def relative_drift(run, layer: int = LAYER) -> np.ndarray:
     start, (P - 1,); NaN where the layer's σ_B there is below TINY (near 0, the ratio would
     measure how small σ_B is rather than the drift)."""
     rel = layer_drift(run.z, relative=True).w1[:, layer]
-    return np.where(sigma_b(run, layer)[:-1] < TINY, np.nan, rel)
+    return np.where(sigma_b_per_probe(run, layer)[:-1] < TINY, np.nan, rel)
 
 
 def late_drift(run, layer: int = LAYER, relative: bool = False, after: int = AFTER) -> float:
@@ -98,7 +98,7 @@ def run_numbers(run, layer: int = LAYER, target: float = 0.8) -> dict:
     """A run in numbers: its outcome, final accuracy, first probed step at ``target``
     accuracy, σ_B of ``layer``'s input at the start and the end, and its drift per probe
     interval after step AFTER, in units of z and relative to σ_B."""
-    sig = sigma_b(run, layer)
+    sig = sigma_b_per_probe(run, layer)
     return {
         "outcome": outcome(run),
         "accuracy": float(run.test_acc[-1]),

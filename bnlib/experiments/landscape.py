@@ -7,7 +7,7 @@ For a ``bnlib.nn.mlp.Net`` and one batch (x, t):
   gradient) or by the same distances d for every network (-d g / ||g||); the loss
   there (its range: "loss variation"), the gradient's change ||g(theta') - g(theta)||
   (Santurkar et al.'s "gradient predictiveness": small = the gradient stays a good
-  guide), and that change per unit of distance, an "effective beta-smoothness"
+  guide), and that change per unit of distance, an "effective L-smoothness"
   max ||g(theta') - g|| / ||theta' - theta||.
 - ``gradient_shift``: layer i's weight gradient G before and G' after the
   earlier layers take their gradient step: ||G - G'|| and cos(G, G').
@@ -139,7 +139,7 @@ def along_gradient(net: Net, x, t, loss_fn, etas=None, *, distances=None) -> Pro
             change.append(_norms(g_step - g, block, blocks))
     dist = steps[:, None] * (np.ones(blocks) if by_distance else gn)  # (K, S): ||theta' - theta||
     change = np.array(change)
-    # beta_eff = ||g(theta') - g(theta)|| / ||theta' - theta||
+    # L_eff = ||g(theta') - g(theta)|| / ||theta' - theta||
     return Probe(loss, gn, np.array(losses), change, change / np.maximum(dist, tiny), dist)
 
 
@@ -212,8 +212,8 @@ class Descent(NamedTuple):
 
 
 def edge_step(d: Descent, lr: float, level: float = 1.5):
-    """The first probe step after step 0 where beta * lr >= ``level`` (near the stability limit
-    beta = 2 / lr of gradient descent), or None if there is none."""
+    """The first probe step after step 0 where L * lr >= ``level`` (near the stability limit
+    L = 2 / lr of gradient descent), or None if there is none."""
     near = np.flatnonzero(lr * d.smoothness[1:] >= level)
     return int(d.steps[1 + near[0]]) if near.size else None
 

@@ -132,7 +132,7 @@ def _fractions(activation, gamma, beta, delta) -> dict:
 
 @register
 @styled
-def scale_and_shift(gamma=1.0, beta=0.0, delta=0.02, activation="sigmoid", seed=0) -> Dashboard:
+def sigmoid_dashboard(gamma=1.0, beta=0.0, delta=0.02, activation="sigmoid", seed=0) -> Dashboard:
     """gamma, beta move the input distribution N(beta, gamma^2) over the activation; the
     linear-range, saturated and active fractions and the nonlinearity index follow."""
     z = np.random.default_rng(seed).standard_normal(20_000)  # x_hat: fixed samples
