@@ -69,12 +69,11 @@ def test_header_cell(nb_path):
     assert first["cell_type"] == "markdown", "the first cell must be the markdown header"
     head = text(first)
     assert head.startswith("# "), "the header starts with the title"
-    parts = ("Question", "Deepens", "Covers", "Time") if is_lab(nb_path) else ()
-    for part in parts or ("What you'll learn", "Covers", "Time"):
+    lab = ("Question", "Deepens") if is_lab(nb_path) else ()
+    for part in ("What you'll learn", *lab, "Covers", "Time"):
         assert part in head, f"the header lacks '{part}'"
     bullets = [line for line in head.splitlines() if line.startswith("- ")]
-    if not is_lab(nb_path):
-        assert 3 <= len(bullets) <= 5, f"What you'll learn has {len(bullets)} bullets (want 3-5)"
+    assert 3 <= len(bullets) <= 5, f"What you'll learn has {len(bullets)} bullets (want 3-5)"
 
 
 def test_ends_with_summary_exercises_teaching_notes_going_further_next(nb_path):
