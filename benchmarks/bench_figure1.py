@@ -34,7 +34,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._table import table
 from bnlib.experiments.many_at_once.stacked import Stack, linear
-from bnlib.experiments.torch_nets import NetConfig, _batches, _threads, mnist_mlp, train_many
+from bnlib.experiments.mnist_net import NetConfig, mnist_mlp
+from bnlib.experiments.torch_nets import _batches, _threads, train_many
 from bnlib.nn.data import load_mnist, normalize_input
 
 PAPER_STEPS, BATCH, TARGET_S, TARGET_RATIO = 50_000, 60, 20.0, 4.0

@@ -14,7 +14,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._table import table
-from bnlib.experiments.torch_nets import NetConfig, train, train_many
+from bnlib.experiments.mnist_net import NetConfig
+from bnlib.experiments.torch_nets import train, train_many
 from bnlib.nn.data import load_mnist, normalize_input
 
 STEPS, EVERY = 300, 50

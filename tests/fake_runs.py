@@ -10,7 +10,7 @@ from scipy.stats import norm
 
 from bnlib.experiments.covariate_shift import Summary
 from bnlib.experiments.ics import Traced
-from bnlib.experiments.torch_nets import NetConfig, Run
+from bnlib.experiments.mnist_net import NetConfig, Run
 
 LEVELS = (np.arange(20) + 0.5) / 20  # the quantile levels bnlib keeps per unit
 K = float(np.mean(np.abs(norm.ppf(LEVELS))))  # W1 per unit change of sigma

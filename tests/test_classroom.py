@@ -155,7 +155,7 @@ def test_links_for_binder_and_a_schools_jupyterhub():
 def test_staged_lesson_has_run_box_dashboard_note_and_its_labs(tmp_path):
     lesson = next(p for p in LESSONS if any(slides.is_dashboard(c) for c in _load(p)["cells"]))
     staged = classroom.stage_notebook(lesson, ["labs/99a_example"])
-    texts = [classroom._text(c) for c in staged["cells"]]
+    texts = [classroom.cell_text(c) for c in staged["cells"]]
     assert "Run this lesson" in texts[1]
     assert not any(slides.is_dashboard(c) for c in staged["cells"])  # text fallback dropped ...
     assert any("The sliders live in JupyterLab" in t for t in texts)  # ... for the note

@@ -18,7 +18,8 @@ from bnlib.experiments.ics import (
     trace,
     trace_many,
 )
-from bnlib.experiments.torch_nets import NetConfig, mnist_mlp, train
+from bnlib.experiments.mnist_net import NetConfig, mnist_mlp
+from bnlib.experiments.torch_nets import train
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from bnlib.experiments import learning_rates as L
-from bnlib.experiments.torch_nets import NetConfig
+from bnlib.experiments.mnist_net import NetConfig
 from tests.test_paper import fake_run
 
 

@@ -10,7 +10,7 @@ from hypothesis.extra.numpy import arrays
 
 from bnlib.experiments import paper
 from bnlib.experiments.covariate_shift import Summary, typical_unit
-from bnlib.experiments.torch_nets import NetConfig, Run
+from bnlib.experiments.mnist_net import NetConfig, Run
 
 
 def fake_run(acc, fit=None, seed=0, bn=False, p=4, every=10, lr=0.5, depth=3):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from bnlib.experiments import covariate_shift, torch_nets
+from bnlib.experiments import covariate_shift, mnist_net
 from bnlib.nn import mlp
 from bnlib.portable import (
     DISTURB_ENV,
@@ -105,7 +105,7 @@ def test_every_seeded_initialiser_is_disturbed(monkeypatch):
     monkeypatch.delenv(DISTURB_ENV, raising=False)
     plain_np = mlp.mlp((4, 8, 3), seed=0).layers[0].weight.copy()
     plain_torch = (
-        torch_nets.mnist_mlp(torch_nets.NetConfig(width=8, depth=1), n_in=4, n_out=3)[0]
+        mnist_net.mnist_mlp(mnist_net.NetConfig(width=8, depth=1), n_in=4, n_out=3)[0]
         .weight.detach()
         .clone()
     )
@@ -114,7 +114,7 @@ def test_every_seeded_initialiser_is_disturbed(monkeypatch):
     moved = [
         mlp.mlp((4, 8, 3), seed=0).layers[0].weight / plain_np,
         (
-            torch_nets.mnist_mlp(torch_nets.NetConfig(width=8, depth=1), n_in=4, n_out=3)[
+            mnist_net.mnist_mlp(mnist_net.NetConfig(width=8, depth=1), n_in=4, n_out=3)[
                 0
             ].weight.detach()
             / plain_torch

@@ -8,7 +8,8 @@ import torch
 import torch.nn.functional as F
 
 from bnlib.experiments.many_at_once.stacked import Stack, linear
-from bnlib.experiments.torch_nets import NetConfig, _param_groups, mnist_mlp
+from bnlib.experiments.mnist_net import NetConfig, mnist_mlp
+from bnlib.experiments.torch_nets import _param_groups
 
 B, N_IN, N_OUT = 16, 12, 5
 

@@ -10,17 +10,16 @@ import torch
 from bnlib import functional as F
 from bnlib.experiments.covariate_shift import Summary
 from bnlib.experiments.many_at_once.stacked_training import batch_groups
+from bnlib.experiments.mnist_net import NetConfig, mnist_mlp
 from bnlib.experiments.torch_nets import (
-    NetConfig,
     _param_groups,
     bn_layers,
     fit,
-    mnist_mlp,
     precise_bn_torch,
-    scores,
     train,
     train_many,
 )
+from bnlib.experiments.torch_probes import scores
 from bnlib.inference import population_stats
 
 THREADS = torch.get_num_threads()

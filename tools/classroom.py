@@ -34,6 +34,7 @@ if str(REPO) not in sys.path:  # run as a script: `tools` importable
     sys.path.insert(0, str(REPO))
 
 from tools import slides as slide_rules  # noqa: E402
+from tools.slides import cell_text, lessons  # noqa: E402
 
 BUILD = REPO / "build"
 SITE_SRC = BUILD / "site-src"  # the staged copy Sphinx reads (build/ is ignored by git)
@@ -56,10 +57,6 @@ MATHJAX_CONFIG = "TeX-AMS_CHTML-full,Safe"  # MathJax 2.7: TeX in, CommonHTML ou
 # ---------------------------------------------------------------- the notebooks
 
 
-def lessons() -> list[Path]:
-    return sorted(p for p in (REPO / "notebooks").glob("*.ipynb") if LESSON.match(p.name))
-
-
 def labs() -> list[Path]:
     return sorted(p for p in (REPO / "notebooks" / "labs").glob("*.ipynb") if LAB.match(p.name))
 
@@ -67,11 +64,6 @@ def labs() -> list[Path]:
 def labs_of(lesson: Path, all_labs: list[Path]) -> list[Path]:
     number = LESSON.match(lesson.name).group(1)
     return [lab for lab in all_labs if LAB.match(lab.name).group(1) == number]
-
-
-def _text(cell: dict) -> str:
-    src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else src
 
 
 def _md(source: str) -> dict:
@@ -82,7 +74,7 @@ def title(nb: dict, fallback: str) -> str:
     """The notebook's ``# `` title."""
     for cell in nb["cells"]:
         if cell["cell_type"] == "markdown":
-            m = re.search(r"^#\s+(.+)$", _text(cell), re.MULTILINE)
+            m = re.search(r"^#\s+(.+)$", cell_text(cell), re.MULTILINE)
             if m:
                 return m.group(1).strip()
     return fallback
@@ -179,7 +171,7 @@ def stage_notebook(src: Path, children: list[str]) -> dict:
     for i, cell in enumerate(nb["cells"]):
         cell = copy.deepcopy(cell)
         if cell["cell_type"] == "markdown":
-            cell["source"] = _rewrite_links(_text(cell), src.parent)
+            cell["source"] = _rewrite_links(cell_text(cell), src.parent)
         if cell["cell_type"] == "code" and slide_rules.is_dashboard(cell):
             cells.append(_md(DASHBOARD_NOTE))
             continue
@@ -197,7 +189,7 @@ def stage_notebook(src: Path, children: list[str]) -> dict:
 
 def map_section(nb: dict) -> str | None:
     """The "## The map" section of 00_start_here (to the next ## heading), or None."""
-    text = "\n\n".join(_text(c) for c in nb["cells"] if c["cell_type"] == "markdown")
+    text = "\n\n".join(cell_text(c) for c in nb["cells"] if c["cell_type"] == "markdown")
     m = re.search(
         r"^## [^\n]*\bmap\b[^\n]*\n(.*?)(?=^## |\Z)", text, re.MULTILINE | re.DOTALL | re.I
     )

@@ -29,13 +29,13 @@ OTHER = {k: v for k, v in disturbed_env().items() if k != "BNLIB_DISTURB"}
 
 
 def snapshots(out: str) -> None:
-    from bnlib.experiments import torch_nets
+    from bnlib.experiments import mnist_net, torch_nets
     from bnlib.nn import data, losses, mlp, train
 
     mnist = data.normalize_input(data.load_mnist())
     snaps = {}
     for steps in STEPS:
-        model = torch_nets.fit(torch_nets.NetConfig(lr=0.5, seed=0), mnist, steps)
+        model = torch_nets.fit(mnist_net.NetConfig(lr=0.5, seed=0), mnist, steps)
         snaps[f"torch float32, {steps} steps"] = model[0].weight.detach().numpy().copy()
     x, y = np.asarray(mnist.x_train[:2000], np.float64), np.asarray(mnist.y_train[:2000])
     for steps in STEPS:

@@ -49,7 +49,7 @@ def lessons(folder: Path = REPO / "notebooks") -> list[Path]:
     return sorted(p for p in folder.glob("*.ipynb") if LESSON.match(p.name))
 
 
-def _text(cell: dict) -> str:
+def cell_text(cell: dict) -> str:
     src = cell.get("source", "")
     return "".join(src) if isinstance(src, list) else src
 
@@ -57,7 +57,7 @@ def _text(cell: dict) -> str:
 def _heading(cell: dict) -> str | None:
     """The last ``## `` heading in a markdown cell, lower-cased (the section the cell
     leaves off in); None if it has none. Code blocks are not searched."""
-    text = re.sub(r"```.*?```", "", _text(cell), flags=re.DOTALL)
+    text = re.sub(r"```.*?```", "", cell_text(cell), flags=re.DOTALL)
     found = HEADING.findall(text)
     return found[-1].strip().lower() if found else None
 
@@ -95,7 +95,7 @@ def slide_types(nb: dict) -> list[str]:
             t = "notes" if heading in SPEAKER_ONLY else "slide"
         elif section in SPEAKER_ONLY:
             t = "notes" if kind == "markdown" else "skip"
-        elif kind == "markdown" and KEY_IDEA.match(_text(cell)):
+        elif kind == "markdown" and KEY_IDEA.match(cell_text(cell)):
             t = "-" if fresh_slide else "subslide"
         elif kind == "code" and (has_figure(cell) or is_dashboard(cell)):
             t = "subslide"

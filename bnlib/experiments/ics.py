@@ -23,7 +23,8 @@ import torch
 import torch.nn.functional as F
 
 from bnlib.experiments.covariate_shift import Summary, summarize
-from bnlib.experiments.torch_nets import NetConfig, Run, train, train_many
+from bnlib.experiments.mnist_net import NetConfig, Run
+from bnlib.experiments.torch_nets import train, train_many
 from bnlib.experiments.torch_probes import NONLINEARITIES
 
 

@@ -1,6 +1,6 @@
 """Internal covariate shift in numbers: what lesson 01 and lab 01a conclude from their runs.
 
-numpy only. A run is a ``bnlib.experiments.torch_nets.Run`` (probes at ``run.steps``, each
+numpy only. A run is a ``bnlib.experiments.mnist_net.Run`` (probes at ``run.steps``, each
 hidden layer's input z as a ``Summary`` of (P, L, C, ...)); a traced run is a
 ``bnlib.experiments.ics.Traced`` (the run, and each layer's z with its previous
 parameters on its new input). Drift is W1 between probes (``covariate_shift.layer_drift``).
@@ -146,7 +146,8 @@ def quick_lr_grid(steps: int = 200) -> tuple:
     """A small learning-rate grid of the paper's network (seed 0): without BN at 0.3, 3 and
     10, with BN at 0.3, 3, 10 and 100, probed every 50 steps. For tests and the default
     state of lesson 01's learning-rate dashboard."""
-    from bnlib.experiments.torch_nets import NetConfig, train_many
+    from bnlib.experiments.mnist_net import NetConfig
+    from bnlib.experiments.torch_nets import train_many
     from bnlib.nn.data import load_mnist, normalize_input
 
     configs = [NetConfig(lr=lr) for lr in (0.3, 3, 10)]

@@ -1,7 +1,7 @@
 """Higher learning rates (paper §3.3, §4.2): variants named as the paper names them (BN-x5,
 BN-x30), grouped by rate, and whether a run trained at all.
 
-numpy only. Runs are ``bnlib.experiments.torch_nets.Run`` records (anything with their fields):
+numpy only. Runs are ``bnlib.experiments.mnist_net.Run`` records (anything with their fields):
 ``config`` (``lr``, ``lr_invariant``, ``bn``, ``seed``), ``test_acc``, ``test_loss``,
 ``diverged_at``.
 """

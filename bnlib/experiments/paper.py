@@ -1,6 +1,6 @@
 """The paper's experiments (§4) in numbers: seed bands, steps to a target, the ImageNet table.
 
-numpy only. Runs are ``bnlib.experiments.torch_nets.Run`` records (anything with their fields):
+numpy only. Runs are ``bnlib.experiments.mnist_net.Run`` records (anything with their fields):
 ``steps``, ``test_acc``, ``train_set_acc``, ``z`` and ``steps_to``.
 """
 

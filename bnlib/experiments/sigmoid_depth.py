@@ -1,7 +1,7 @@
 """Deep sigmoid networks (paper §4.2's sigmoid Inception, at MNIST scale): how much of the
 digits' spread reaches each layer at step 0, and what a trained run measured.
 
-numpy only. ``sigma_b`` reads a ``bnlib.experiments.torch_nets.Run``'s ``z`` summary.
+numpy only. ``sigma_b`` reads a ``bnlib.experiments.mnist_net.Run``'s ``z`` summary.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The paper's MNIST network (§4.1) in PyTorch, trained by SGD with probes.
 
 784-100-100-100-10, y = g(Wu + b), BN optionally before each nonlinearity
-(``NetConfig``, ``mnist_mlp``). ``train`` trains one network and probes it at
+(``mnist_net.NetConfig``, ``mnist_net.mnist_mlp``). ``train`` trains one network and probes it at
 chosen steps (``bnlib.experiments.torch_probes``: each hidden layer's input to
 its nonlinearity, as a ``covariate_shift.Summary`` per unit, the test loss and
 accuracy); an ``on_probe`` hook sees the network at each probe (``ics.trace``
@@ -29,13 +29,10 @@ import torch.nn.functional as F
 from bnlib.experiments import torch_probes
 from bnlib.experiments.many_at_once.stacked_training import train_stack
 from bnlib.experiments.mnist_net import NetConfig, Run, mnist_mlp, record
-from bnlib.experiments.torch_probes import pre_activations, scores
 from bnlib.nn.precise import algorithm2, one_batch_stats
 from bnlib.progress import progress
 
-# The network, its record and the probes for one trained network, with the trainers:
-__all__ = ["NetConfig", "Run", "mnist_mlp", "pre_activations", "scores"]
-__all__ += ["bn_layers", "fit", "precise_bn_torch", "sgd_step", "train", "train_many"]
+__all__ = ["bn_layers", "fit", "precise_bn_torch", "sgd_step", "train", "train_many"]
 
 N_FIT = 1000  # training images a probe evaluates (as many as test images)
 _BN = (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d, torch.nn.BatchNorm3d)

@@ -186,18 +186,24 @@ def mlp(
         raise ValueError(f"sizes must be >= 2 positive integers [n_in, ..., n_out] (got {sizes!r})")
     if not callable(norm) and norm not in NORMS:
         raise ValueError(f"norm must be one of {NORMS} (got {norm!r}) or a class")
-    make = {
-        "batch": lambda c: BatchNorm1d(c, dtype=dtype),
-        "layer": lambda c: LayerNorm(c, dtype=dtype),
-        "group": lambda c: GroupNorm(num_groups, c, dtype=dtype),
-    }.get(norm)
-    make = norm if callable(norm) else make
+    make = (
+        norm
+        if callable(norm)
+        else {
+            "batch": lambda c: BatchNorm1d(c, dtype=dtype),
+            "layer": lambda c: LayerNorm(c, dtype=dtype),
+            "group": lambda c: GroupNorm(num_groups, c, dtype=dtype),
+        }.get(norm)
+    )
     rng = np.random.default_rng(seed)
-    layers = []
+    layers, norms = [], []
     for n_in, n_out in pairwise(sizes[:-1]):
         layers.append(Linear(n_in, n_out, bias=make is None, gain=gain, rng=rng, dtype=dtype))
         if make is not None:
-            layers.append(make(n_out))
+            norms.append(make(n_out))
+            layers.append(norms[-1])
         layers.append(Activation(activation))
     layers.append(Linear(sizes[-2], sizes[-1], gain=gain, rng=rng, dtype=dtype))
-    return Net(*layers, norm_types=(norm,) if isinstance(norm, type) else ())
+    # a learner's own layer (any callable's product): its weight and bias are gamma and beta
+    own = tuple({type(n) for n in norms}) if callable(norm) else ()
+    return Net(*layers, norm_types=own)

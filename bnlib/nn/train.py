@@ -13,6 +13,7 @@ from bnlib import _check
 from bnlib.nn.activations import sigmoid
 from bnlib.nn.losses import bce_with_logits
 from bnlib.nn.mlp import mlp
+from bnlib.nn.toys import binary_accuracy
 
 KINDS = ("weight", "bias", "gamma", "beta")
 
@@ -198,7 +199,7 @@ def fit_classifier(
     )
     net.set_population_stats(x)
     net.eval()
-    return net, float(np.mean((net(x)[:, 0] > 0) == (np.ravel(labels) > 0.5))), result
+    return net, binary_accuracy(net(x), labels), result
 
 
 def predict_proba(net, x) -> np.ndarray:

@@ -36,7 +36,7 @@ from bnlib.notebook.capstone_judges import (
     new_layer,
     run,
 )
-from bnlib.notebook.checks import FAIL, PASS, TODO, Result
+from bnlib.notebook.checks import FAIL, PASS, TODO, Result, _placeholder
 
 MIN_ACC = 0.80  # the training check's bar (a correct layer: 0.83-0.91 over 12 seeds)
 TRAIN_HINT = "Make the four checks above pass first: the network trains only with a working layer."
@@ -91,7 +91,7 @@ def _judge_training(reported, cls):
     acc = trained.fit.test_acc
     if acc < MIN_ACC:
         return f"your BN network reached {acc:.1%} test accuracy, below {MIN_ACC:.0%}", TRAIN_HINT
-    if reported is None or reported is Ellipsis:
+    if _placeholder(reported):
         raise NotYet("report your network's test accuracy: replace None with it")
     hint = REPORT_HINT.format(100 * acc)  # the accuracy this learner's run measured
     try:

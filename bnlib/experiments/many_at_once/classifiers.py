@@ -11,6 +11,7 @@ from bnlib.experiments.many_at_once.side_by_side import Blockwise, copy_back, in
 from bnlib.layers import BatchNorm1d
 from bnlib.nn.losses import bce_with_logits
 from bnlib.nn.mlp import mlp
+from bnlib.nn.toys import binary_accuracy
 from bnlib.nn.train import KINDS, TrainResult, _check_args, sgd
 
 
@@ -124,5 +125,5 @@ def fit_classifiers(
             diverged=r.diverged,
             message=r.message,
         )
-        fits.append((net, float(np.mean((net(xk)[:, 0] > 0) == (tk > 0.5))), result))
+        fits.append((net, binary_accuracy(net(xk), tk), result))
     return fits

@@ -44,7 +44,7 @@ def changed_z_w1(change, bn: bool) -> list[float]:
     import torch
 
     from bnlib.experiments.ics import hidden_blocks, layer_inputs, layer_z
-    from bnlib.experiments.torch_nets import NetConfig, mnist_mlp
+    from bnlib.experiments.mnist_net import NetConfig, mnist_mlp
     from bnlib.nn.data import load_mnist, normalize_input
 
     before = mnist_mlp(NetConfig(bn=bn, init="xavier"))

@@ -177,7 +177,8 @@ def depth_figure(runs, signal: dict):
 def quick_sweep(steps: int = 300) -> tuple:
     """A small set of variants for tests and benchmarks: x1, x5, x30 without and with BN, and
     x30 on the weights before BN only, 300 steps."""
-    from bnlib.experiments.torch_nets import NetConfig, train_many
+    from bnlib.experiments.mnist_net import NetConfig
+    from bnlib.experiments.torch_nets import train_many
     from bnlib.nn.data import load_mnist, normalize_input
 
     configs = [NetConfig(lr=BASE_LR * m, bn=bn) for m in (1, 5, 30) for bn in (False, True)]
